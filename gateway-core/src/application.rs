@@ -1,0 +1,108 @@
+//! The `Application` trait: PEP 3333's `application(environ, start_response)`.
+
+use crate::body::{Body, IntoBody};
+use crate::environ::Environ;
+use crate::start_response::StartResponse;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// The body an `async` application will produce.
+pub type BodyFuture = Pin<Box<dyn Future<Output = Body> + Send + 'static>>;
+
+/// What calling an application gives: the body, or (for an `async` application) a future
+/// of it.
+pub enum Outcome {
+    /// The application has returned its body.
+    Ready(Body),
+    /// The application is `async`: the server awaits this for the body.
+    Pending(BodyFuture),
+}
+
+impl Outcome {
+    /// Applies `wrap` to the body once it is there: how middleware wraps a body without
+    /// caring whether the application it wraps is `async`.
+    pub fn map(self, wrap: impl FnOnce(Body) -> Body + Send + 'static) -> Outcome {
+        match self {
+            Outcome::Ready(body) => Outcome::Ready(wrap(body)),
+            Outcome::Pending(future) => {
+                Outcome::Pending(Box::pin(async move { wrap(future.await) }))
+            }
+        }
+    }
+}
+
+impl From<Body> for Outcome {
+    fn from(body: Body) -> Self {
+        Outcome::Ready(body)
+    }
+}
+
+impl fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Ready(body) => write!(f, "Ready({body:?})"),
+            Outcome::Pending(_) => f.write_str("Pending(..)"),
+        }
+    }
+}
+
+/// A WSGI application: called once per request with the request's [`Environ`] and a
+/// [`StartResponse`], it answers with a body.
+///
+/// Write one with `#[wsgi_app]` on a function, or pass a closure
+/// `Fn(&Environ, StartResponse) -> impl IntoBody`. Implement it by hand for middleware:
+///
+/// ```
+/// use gateway_core::{Application, Environ, Outcome, StartResponse};
+///
+/// /// Tells the application which user is logged in.
+/// struct RemoteUser<A>(A);
+///
+/// impl<A: Application> Application for RemoteUser<A> {
+///     fn call(&self, mut environ: Environ, start_response: StartResponse) -> Outcome {
+///         environ.insert("REMOTE_USER", "alice");
+///         self.0.call(environ, start_response)
+///     }
+///     fn blocking(&self) -> bool {
+///         self.0.blocking()
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a WSGI application",
+    label = "not an application",
+    note = "annotate `fn application(environ: &Environ, start_response: StartResponse) -> Vec<Vec<u8>>` with `#[wsgi_app]`, or pass a closure of that shape"
+)]
+pub trait Application: Send + Sync + 'static {
+    /// Answers one request.
+    fn call(&self, environ: Environ, start_response: StartResponse) -> Outcome;
+
+    /// Whether [`call`](Self::call) may block the thread (true for plain `fn` applications).
+    /// The server runs blocking applications off its I/O threads; `async` ones return
+    /// [`Outcome::Pending`] and say `false`.
+    fn blocking(&self) -> bool {
+        true
+    }
+}
+
+impl<F, B> Application for F
+where
+    F: Fn(&Environ, StartResponse) -> B + Send + Sync + 'static,
+    B: IntoBody,
+{
+    fn call(&self, environ: Environ, start_response: StartResponse) -> Outcome {
+        Outcome::Ready(self(&environ, start_response).into_body())
+    }
+}
+
+impl<A: Application + ?Sized> Application for Arc<A> {
+    fn call(&self, environ: Environ, start_response: StartResponse) -> Outcome {
+        (**self).call(environ, start_response)
+    }
+
+    fn blocking(&self) -> bool {
+        (**self).blocking()
+    }
+}

@@ -1,0 +1,837 @@
+//! `environ`: the request as PEP 3333's dict of CGI and `wsgi.*` keys.
+
+use crate::errors::{ErrorSink, Errors};
+use crate::input::{Input, InputReader};
+use crate::latin1;
+use http::header::{self, HeaderMap, HeaderName};
+use http::{Method, Uri, Version};
+use std::any::Any;
+use std::borrow::Cow;
+use std::fmt;
+use std::net::SocketAddr;
+use std::ops::Index;
+use std::sync::Arc;
+
+/// `SERVER_SOFTWARE`, and the `Server` header the server adds.
+pub const SERVER_SOFTWARE: &str = concat!("gateway/", env!("CARGO_PKG_VERSION"));
+
+/// Facts about the connection a request came in on, shared by every request on it.
+///
+/// A server builds one per accepted connection; the strings are formatted once here rather
+/// than once per request.
+#[derive(Clone)]
+pub struct Connection {
+    local_addr: Option<SocketAddr>,
+    remote_addr: Option<SocketAddr>,
+    remote_ip: String,
+    remote_port: String,
+    server_name: String,
+    server_port: String,
+    url_scheme: &'static str,
+    multithread: bool,
+    error_sink: Option<ErrorSink>,
+}
+
+impl Connection {
+    /// A plain-HTTP connection between `local` (the server's side) and `remote` (the client).
+    pub fn new(local: Option<SocketAddr>, remote: Option<SocketAddr>) -> Self {
+        Self {
+            local_addr: local,
+            remote_addr: remote,
+            remote_ip: remote.map(|a| a.ip().to_string()).unwrap_or_default(),
+            remote_port: remote.map(|a| a.port().to_string()).unwrap_or_default(),
+            server_name: local.map_or_else(|| "localhost".to_owned(), |a| a.ip().to_string()),
+            server_port: local.map_or_else(|| "80".to_owned(), |a| a.port().to_string()),
+            url_scheme: "http",
+            multithread: true,
+            error_sink: None,
+        }
+    }
+
+    /// Sends the lines of every request's `wsgi.errors` to `sink` instead of `tracing`.
+    pub fn with_error_sink(mut self, sink: ErrorSink) -> Self {
+        self.error_sink = Some(sink);
+        self
+    }
+
+    /// Sets `wsgi.multithread` (true unless the server runs one request at a time).
+    pub fn with_multithread(mut self, multithread: bool) -> Self {
+        self.multithread = multithread;
+        self
+    }
+
+    /// A fresh `wsgi.errors` stream writing where this connection's requests write.
+    pub fn errors(&self) -> Errors {
+        Errors::new(self.error_sink.clone())
+    }
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("local_addr", &self.local_addr)
+            .field("remote_addr", &self.remote_addr)
+            .field("url_scheme", &self.url_scheme)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A value a middleware stores in the environ under a key of its own (PEP 3333's
+/// extension point), for example `wsgiorg.routing_args`.
+pub trait Extension: Any + fmt::Debug + Send + Sync {}
+impl<T: Any + fmt::Debug + Send + Sync> Extension for T {}
+
+/// A value stored into the environ with [`Environ::insert`].
+#[derive(Clone)]
+pub enum Value {
+    /// A text value, like every CGI key.
+    Str(String),
+    /// A flag, like `wsgi.multithread`.
+    Bool(bool),
+    /// Any other value: see [`Environ::insert_object`].
+    Object(Arc<dyn Extension>),
+}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Self {
+        Value::Str(text.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(text: String) -> Self {
+        Value::Str(text)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(flag: bool) -> Self {
+        Value::Bool(flag)
+    }
+}
+
+/// One value of the environ as the dict shows it; see [`Environ::value`].
+#[derive(Clone, Copy)]
+pub enum ValueRef<'a> {
+    /// A text value (every CGI and `HTTP_*` key, `wsgi.url_scheme`).
+    Str(&'a str),
+    /// A flag (`wsgi.multithread`, `wsgi.multiprocess`, `wsgi.run_once`, `wsgi.input_terminated`).
+    Bool(bool),
+    /// `wsgi.version`: `(1, 0)`.
+    Version(u8, u8),
+    /// `wsgi.input`.
+    Input(&'a Input),
+    /// `wsgi.errors`.
+    Errors(&'a Errors),
+    /// A value stored by middleware with [`Environ::insert_object`].
+    Object(&'a dyn Extension),
+}
+
+impl<'a> ValueRef<'a> {
+    /// The text, if this is a text value.
+    pub fn as_str(self) -> Option<&'a str> {
+        match self {
+            ValueRef::Str(text) => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// Prints values the way Python's `repr` prints the dict's values.
+impl fmt::Debug for ValueRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueRef::Str(text) => write_python_str(f, text),
+            ValueRef::Bool(true) => f.write_str("True"),
+            ValueRef::Bool(false) => f.write_str("False"),
+            ValueRef::Version(major, minor) => write!(f, "({major}, {minor})"),
+            ValueRef::Input(input) => fmt::Debug::fmt(input, f),
+            ValueRef::Errors(errors) => fmt::Debug::fmt(errors, f),
+            ValueRef::Object(object) => fmt::Debug::fmt(object, f),
+        }
+    }
+}
+
+fn write_python_str(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    f.write_str("'")?;
+    for c in text.chars() {
+        match c {
+            '\\' => f.write_str("\\\\")?,
+            '\'' => f.write_str("\\'")?,
+            '\n' => f.write_str("\\n")?,
+            '\r' => f.write_str("\\r")?,
+            '\t' => f.write_str("\\t")?,
+            c if c.is_control() => write!(f, "\\x{:02x}", u32::from(c))?,
+            c => write!(f, "{c}")?,
+        }
+    }
+    f.write_str("'")
+}
+
+/// The path after percent-decoding, kept only when decoding changed it.
+enum DecodedPath {
+    /// The path had no `%`: `PATH_INFO` is the request target's path as sent.
+    AsSent,
+    /// `text` is what the app reads; `bytes` is set when `text` is not the bytes themselves.
+    Decoded {
+        text: String,
+        bytes: Option<Vec<u8>>,
+    },
+}
+
+/// The CGI keys every environ has, in the order the dict lists them.
+const CGI_KEYS: [&str; 13] = [
+    "REQUEST_METHOD",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+    "CONTENT_TYPE",
+    "CONTENT_LENGTH",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SERVER_PROTOCOL",
+    "SERVER_SOFTWARE",
+    "GATEWAY_INTERFACE",
+    "REMOTE_ADDR",
+    "REMOTE_PORT",
+];
+
+/// The `wsgi.*` keys every environ has.
+const WSGI_KEYS: [&str; 8] = [
+    "wsgi.version",
+    "wsgi.url_scheme",
+    "wsgi.input",
+    "wsgi.errors",
+    "wsgi.multithread",
+    "wsgi.multiprocess",
+    "wsgi.run_once",
+    "wsgi.input_terminated",
+];
+
+/// The request, as PEP 3333's `environ` dict.
+///
+/// Read any key by its CGI name, `environ["PATH_INFO"]` (panics when the key is missing,
+/// like Python's `KeyError`) or `environ.get("HTTP_USER_AGENT")`, or through the typed
+/// accessors ([`method`](Self::method), [`path_info`](Self::path_info),
+/// [`input`](Self::input), ...). Middleware adds and overwrites keys with
+/// [`insert`](Self::insert); [`iter`](Self::iter) lists every key, and `{:?}` prints the
+/// environ the way Python prints the dict.
+///
+/// # Keys
+/// `REQUEST_METHOD`, `SCRIPT_NAME`, `PATH_INFO`, `QUERY_STRING`, `CONTENT_TYPE`,
+/// `CONTENT_LENGTH`, `SERVER_NAME`, `SERVER_PORT`, `SERVER_PROTOCOL` (`HTTP/1.0`, `HTTP/1.1` or
+/// `HTTP/2`), `SERVER_SOFTWARE`, `GATEWAY_INTERFACE`, `REMOTE_ADDR`, `REMOTE_PORT`, one `HTTP_*`
+/// per request header, and `wsgi.version`, `wsgi.url_scheme`, `wsgi.input`, `wsgi.errors`,
+/// `wsgi.multithread`, `wsgi.multiprocess`, `wsgi.run_once`, `wsgi.input_terminated`.
+/// `SCRIPT_NAME`, `QUERY_STRING`, `CONTENT_TYPE` and `CONTENT_LENGTH` are always present,
+/// empty when the request has none.
+///
+/// * Repeated headers are joined with `,` (`Cookie` with `; `). `Content-Type` and
+///   `Content-Length` appear only as `CONTENT_TYPE`/`CONTENT_LENGTH`. A header whose name holds
+///   `_` has no `HTTP_*` key (as with nginx and gunicorn), so `X_User` cannot pose as `X-User`.
+/// * `PATH_INFO` is percent-decoded. Bytes that are not UTF-8 are shown by the
+///   [latin-1 rule](crate::latin1), so `/%FF` is `"/ÿ"`, and
+///   [`path_info_bytes`](Self::path_info_bytes) gives the exact bytes. Header values follow the
+///   same rule.
+///
+/// # Cost
+/// Nothing is copied to build it: keys are looked up in the request head when asked for.
+/// Only a percent-encoded path, a repeated header, or a header that is not UTF-8 costs an
+/// allocation.
+pub struct Environ {
+    head: http::request::Parts,
+    connection: Arc<Connection>,
+    path: DecodedPath,
+    merged_headers: Vec<(HeaderName, String)>,
+    extras: Vec<(Cow<'static, str>, Option<Value>)>,
+    input: Input,
+    errors: Errors,
+}
+
+impl Environ {
+    /// The environ of a request whose head is `head`, arriving on `connection`, whose body
+    /// is read from `input`.
+    pub fn new(head: http::request::Parts, connection: Arc<Connection>, input: Input) -> Self {
+        let path = decode_path(head.uri.path());
+        let merged_headers = merge_headers(&head.headers);
+        let errors = connection.errors();
+        Self {
+            head,
+            connection,
+            path,
+            merged_headers,
+            extras: Vec::new(),
+            input,
+            errors,
+        }
+    }
+
+    /// Builds an environ by hand, for tests and examples; fields left out get the defaults of
+    /// wsgiref's `setup_testing_defaults` (`GET /`, `127.0.0.1`, `HTTP/1.1`, empty body).
+    pub fn builder() -> EnvironBuilder {
+        EnvironBuilder::default()
+    }
+
+    /// The text of `key`, or `None` when the key is missing or its value is not text.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.value(key)?.as_str()
+    }
+
+    /// The value of `key`, whatever its kind.
+    pub fn value(&self, key: &str) -> Option<ValueRef<'_>> {
+        if let Some((_, extra)) = self.extras.iter().find(|(name, _)| name == key) {
+            return extra.as_ref().map(|value| match value {
+                Value::Str(text) => ValueRef::Str(text),
+                Value::Bool(flag) => ValueRef::Bool(*flag),
+                Value::Object(object) => ValueRef::Object(&**object),
+            });
+        }
+        self.base_value(key)
+    }
+
+    /// The value a middleware stored under `key` with [`insert_object`](Self::insert_object),
+    /// if it has type `T`.
+    pub fn object<T: Extension>(&self, key: &str) -> Option<&T> {
+        match self.value(key)? {
+            ValueRef::Object(object) => (object as &dyn Any).downcast_ref(),
+            _ => None,
+        }
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.value(key).is_some()
+    }
+
+    /// Sets `key` to `value`, replacing what the server or an earlier middleware put there.
+    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Value>) {
+        self.set(key.into(), Some(value.into()));
+    }
+
+    /// Stores any value under `key` (PEP 3333: server and middleware extensions are named
+    /// `prefix.name`, for example `wsgiorg.routing_args`).
+    pub fn insert_object(&mut self, key: impl Into<Cow<'static, str>>, value: impl Extension) {
+        self.set(key.into(), Some(Value::Object(Arc::new(value))));
+    }
+
+    /// Removes `key`.
+    pub fn remove(&mut self, key: &str) {
+        self.set(Cow::Owned(key.to_owned()), None);
+    }
+
+    fn set(&mut self, key: Cow<'static, str>, value: Option<Value>) {
+        match self.extras.iter_mut().find(|(name, _)| *name == key) {
+            Some(slot) => slot.1 = value,
+            None => self.extras.push((key, value)),
+        }
+    }
+
+    /// Every key with its value, in the order the dict lists them.
+    pub fn iter(&self) -> impl Iterator<Item = (Cow<'_, str>, ValueRef<'_>)> + '_ {
+        self.keys().into_iter().filter_map(move |key| {
+            let value = self.value(&key)?;
+            Some((key, value))
+        })
+    }
+
+    /// Every key, in the order the dict lists them.
+    pub fn keys(&self) -> Vec<Cow<'_, str>> {
+        let mut keys: Vec<Cow<'_, str>> = CGI_KEYS.iter().map(|k| Cow::Borrowed(*k)).collect();
+        if !self.head.headers.contains_key(header::HOST) && self.head.uri.authority().is_some() {
+            keys.push(Cow::Borrowed("HTTP_HOST"));
+        }
+        keys.extend(
+            self.head
+                .headers
+                .keys()
+                .filter_map(cgi_header_key)
+                .map(Cow::Owned),
+        );
+        keys.extend(WSGI_KEYS.iter().map(|k| Cow::Borrowed(*k)));
+        for (name, _) in &self.extras {
+            if !keys.iter().any(|key| key == name) {
+                keys.push(Cow::Borrowed(name));
+            }
+        }
+        keys.retain(|key| self.contains_key(key));
+        keys
+    }
+
+    fn base_value(&self, key: &str) -> Option<ValueRef<'_>> {
+        let text = match key {
+            "REQUEST_METHOD" => self.head.method.as_str(),
+            "SCRIPT_NAME" => "",
+            "PATH_INFO" => match &self.path {
+                DecodedPath::AsSent => self.head.uri.path(),
+                DecodedPath::Decoded { text, .. } => text,
+            },
+            "QUERY_STRING" => self.head.uri.query().unwrap_or(""),
+            "CONTENT_TYPE" => self.header_text(&header::CONTENT_TYPE).unwrap_or(""),
+            "CONTENT_LENGTH" => self.header_text(&header::CONTENT_LENGTH).unwrap_or(""),
+            "SERVER_NAME" => self.server_name(),
+            "SERVER_PORT" => self.server_port(),
+            "SERVER_PROTOCOL" => self.server_protocol(),
+            "SERVER_SOFTWARE" => SERVER_SOFTWARE,
+            "GATEWAY_INTERFACE" => "CGI/1.1",
+            "REMOTE_ADDR" if self.connection.remote_addr.is_some() => &self.connection.remote_ip,
+            "REMOTE_PORT" if self.connection.remote_addr.is_some() => &self.connection.remote_port,
+            "wsgi.url_scheme" => self.connection.url_scheme,
+            "wsgi.version" => return Some(ValueRef::Version(1, 0)),
+            "wsgi.input" => return Some(ValueRef::Input(&self.input)),
+            "wsgi.errors" => return Some(ValueRef::Errors(&self.errors)),
+            "wsgi.multithread" => return Some(ValueRef::Bool(self.connection.multithread)),
+            "wsgi.multiprocess" | "wsgi.run_once" => return Some(ValueRef::Bool(false)),
+            "wsgi.input_terminated" => return Some(ValueRef::Bool(true)),
+            "HTTP_HOST" => self.host()?,
+            _ => self.cgi_header(key.strip_prefix("HTTP_")?)?,
+        };
+        Some(ValueRef::Str(text))
+    }
+
+    /// The text of the header named `cgi_name` (`USER_AGENT` for `User-Agent`).
+    fn cgi_header(&self, cgi_name: &str) -> Option<&str> {
+        let name = self.head.headers.keys().find(|name| {
+            cgi_header_matches(name, cgi_name)
+                && *name != header::CONTENT_TYPE
+                && *name != header::CONTENT_LENGTH
+        })?;
+        self.header_text(name)
+    }
+
+    fn header_text(&self, name: &HeaderName) -> Option<&str> {
+        if let Some((_, text)) = self
+            .merged_headers
+            .iter()
+            .find(|(merged, _)| merged == name)
+        {
+            return Some(text);
+        }
+        self.head.headers.get(name)?.to_str().ok()
+    }
+
+    fn host(&self) -> Option<&str> {
+        self.header_text(&header::HOST)
+            .or_else(|| self.head.uri.authority().map(|a| a.as_str()))
+    }
+
+    fn server_name(&self) -> &str {
+        match self.host() {
+            Some(host) => split_host(host).0,
+            None => &self.connection.server_name,
+        }
+    }
+
+    fn server_port(&self) -> &str {
+        match self.host().map(split_host) {
+            Some((_, Some(port))) => port,
+            Some((_, None)) if self.connection.url_scheme == "https" => "443",
+            Some((_, None)) => "80",
+            None => &self.connection.server_port,
+        }
+    }
+
+    /// `REQUEST_METHOD`.
+    pub fn method(&self) -> &Method {
+        &self.head.method
+    }
+
+    /// The request target as the client sent it.
+    pub fn uri(&self) -> &Uri {
+        &self.head.uri
+    }
+
+    /// The HTTP version the client spoke.
+    pub fn version(&self) -> Version {
+        self.head.version
+    }
+
+    /// `SERVER_PROTOCOL`: `HTTP/1.0`, `HTTP/1.1`, `HTTP/2` (or `HTTP/0.9`, `HTTP/3`).
+    pub fn server_protocol(&self) -> &'static str {
+        match self.head.version {
+            Version::HTTP_09 => "HTTP/0.9",
+            Version::HTTP_10 => "HTTP/1.0",
+            Version::HTTP_2 => "HTTP/2",
+            Version::HTTP_3 => "HTTP/3",
+            _ => "HTTP/1.1",
+        }
+    }
+
+    /// The request headers, as received.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.head.headers
+    }
+
+    /// `PATH_INFO`: the percent-decoded path (see [the type's docs](Self) for non-UTF-8 bytes).
+    pub fn path_info(&self) -> &str {
+        self.get("PATH_INFO").unwrap_or("")
+    }
+
+    /// The exact bytes of `PATH_INFO` after percent-decoding, whether or not they are UTF-8.
+    /// When middleware has replaced `PATH_INFO`, these are the bytes of its new text.
+    pub fn path_info_bytes(&self) -> &[u8] {
+        let replaced = self.extras.iter().any(|(name, _)| name == "PATH_INFO");
+        match &self.path {
+            DecodedPath::Decoded {
+                bytes: Some(bytes), ..
+            } if !replaced => bytes,
+            _ => self.path_info().as_bytes(),
+        }
+    }
+
+    /// `SCRIPT_NAME`: the part of the path that led to this application (`""` at the root).
+    pub fn script_name(&self) -> &str {
+        self.get("SCRIPT_NAME").unwrap_or("")
+    }
+
+    /// `QUERY_STRING`: the text after `?`, as sent (not decoded).
+    pub fn query_string(&self) -> &str {
+        self.get("QUERY_STRING").unwrap_or("")
+    }
+
+    /// `CONTENT_TYPE`, when the request has one.
+    pub fn content_type(&self) -> Option<&str> {
+        self.get("CONTENT_TYPE").filter(|text| !text.is_empty())
+    }
+
+    /// `CONTENT_LENGTH` as a number, when the request has a valid one.
+    pub fn content_length(&self) -> Option<u64> {
+        self.get("CONTENT_LENGTH")?.parse().ok()
+    }
+
+    /// The client's address (`REMOTE_ADDR` and `REMOTE_PORT`).
+    pub fn remote_addr(&self) -> Option<SocketAddr> {
+        self.connection.remote_addr
+    }
+
+    /// The server's side of the connection.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.connection.local_addr
+    }
+
+    /// `wsgi.url_scheme`: `http` or `https`.
+    pub fn url_scheme(&self) -> &str {
+        self.get("wsgi.url_scheme").unwrap_or("http")
+    }
+
+    /// `wsgi.input`: the request body, as a [`Read`](std::io::Read) + [`BufRead`](std::io::BufRead).
+    pub fn input(&self) -> InputReader<'_> {
+        self.input.lock()
+    }
+
+    /// `wsgi.errors`: a [`Write`](std::io::Write) into the server's error log.
+    pub fn errors(&self) -> &Errors {
+        &self.errors
+    }
+}
+
+impl Index<&str> for Environ {
+    type Output = str;
+
+    /// The text of `key`; panics when the key is missing or not text (Python's `KeyError`).
+    fn index(&self, key: &str) -> &str {
+        match self.get(key) {
+            Some(text) => text,
+            None => panic!("environ has no text key {key:?}"),
+        }
+    }
+}
+
+/// Prints the environ as Python prints the dict: `{'REQUEST_METHOD': 'GET', ...}`.
+impl fmt::Debug for Environ {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("{")?;
+        for (i, (key, value)) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write_python_str(f, &key)?;
+            write!(f, ": {value:?}")?;
+        }
+        f.write_str("}")
+    }
+}
+
+/// Builds an [`Environ`] by hand; see [`Environ::builder`].
+#[derive(Default)]
+pub struct EnvironBuilder {
+    request: http::request::Builder,
+    remote: Option<SocketAddr>,
+    body: Option<bytes::Bytes>,
+}
+
+impl EnvironBuilder {
+    /// `REQUEST_METHOD` (default `GET`).
+    pub fn method(mut self, method: &str) -> Self {
+        self.request = self.request.method(method);
+        self
+    }
+
+    /// The request target, `/path?query` (default `/`).
+    pub fn uri(mut self, uri: &str) -> Self {
+        self.request = self.request.uri(uri);
+        self
+    }
+
+    /// Adds a request header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.request = self.request.header(name, value);
+        self
+    }
+
+    /// The HTTP version (default HTTP/1.1).
+    pub fn version(mut self, version: Version) -> Self {
+        self.request = self.request.version(version);
+        self
+    }
+
+    /// The client's address (default none: no `REMOTE_ADDR`).
+    pub fn remote_addr(mut self, remote: SocketAddr) -> Self {
+        self.remote = Some(remote);
+        self
+    }
+
+    /// The request body, read through `wsgi.input`.
+    pub fn body(mut self, body: impl Into<bytes::Bytes>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// The environ; panics on an invalid method, URI or header (this is for tests).
+    pub fn build(self) -> Environ {
+        let (head, ()) = self
+            .request
+            .body(())
+            .expect("a valid request for Environ::builder")
+            .into_parts();
+        let local = SocketAddr::from(([127, 0, 0, 1], 80));
+        let connection = Arc::new(Connection::new(Some(local), self.remote));
+        let input = self.body.map_or_else(Input::empty, Input::from_bytes);
+        Environ::new(head, connection, input)
+    }
+}
+
+fn decode_path(raw: &str) -> DecodedPath {
+    if !raw.contains('%') {
+        return DecodedPath::AsSent;
+    }
+    let bytes: Vec<u8> = percent_encoding::percent_decode_str(raw).collect();
+    match String::from_utf8(bytes) {
+        Ok(text) => DecodedPath::Decoded { text, bytes: None },
+        Err(not_utf8) => {
+            let bytes = not_utf8.into_bytes();
+            let text = latin1::decode(&bytes).into_owned();
+            DecodedPath::Decoded {
+                text,
+                bytes: Some(bytes),
+            }
+        }
+    }
+}
+
+/// The text of every header that cannot be read in place: repeated ones (joined) and ones
+/// whose value is not UTF-8 (latin-1 rule).
+fn merge_headers(headers: &HeaderMap) -> Vec<(HeaderName, String)> {
+    let repeats = headers.keys_len() != headers.len();
+    let mut merged = Vec::new();
+    for name in headers.keys() {
+        let mut values = headers.get_all(name).iter();
+        let first = values.next().expect("a header name has a value");
+        let mut next = if repeats { values.next() } else { None };
+        if next.is_none() && first.to_str().is_ok() {
+            continue;
+        }
+        let separator = if name == header::COOKIE { "; " } else { "," };
+        let mut text = latin1::decode(first.as_bytes()).into_owned();
+        while let Some(value) = next {
+            text.push_str(separator);
+            text.push_str(&latin1::decode(value.as_bytes()));
+            next = values.next();
+        }
+        merged.push((name.clone(), text));
+    }
+    merged
+}
+
+/// Whether the lowercase header `name` is the one CGI calls `cgi_name` (`USER_AGENT`).
+fn cgi_header_matches(name: &HeaderName, cgi_name: &str) -> bool {
+    let name = name.as_str().as_bytes();
+    name.len() == cgi_name.len()
+        && name.iter().zip(cgi_name.bytes()).all(|(&n, c)| match n {
+            b'-' => c == b'_',
+            b'_' => false,
+            n => n.to_ascii_uppercase() == c,
+        })
+}
+
+/// The `HTTP_*` key of a header, or `None` for headers that have no such key.
+fn cgi_header_key(name: &HeaderName) -> Option<String> {
+    let text = name.as_str();
+    if *name == header::CONTENT_TYPE || *name == header::CONTENT_LENGTH || text.contains('_') {
+        return None;
+    }
+    Some(format!(
+        "HTTP_{}",
+        text.to_ascii_uppercase().replace('-', "_")
+    ))
+}
+
+/// Splits `host[:port]` (brackets kept for IPv6 literals).
+fn split_host(host: &str) -> (&str, Option<&str>) {
+    match host.rfind(':') {
+        Some(colon) if !host[colon..].contains(']') => (&host[..colon], Some(&host[colon + 1..])),
+        _ => (host, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn request(uri: &str) -> EnvironBuilder {
+        Environ::builder().uri(uri)
+    }
+
+    #[test]
+    fn every_pep_3333_key_is_present() {
+        let environ = request("/x?a=1")
+            .remote_addr("10.1.2.3:4567".parse().unwrap())
+            .build();
+        for key in CGI_KEYS.iter().chain(WSGI_KEYS.iter()) {
+            assert!(environ.contains_key(key), "{key} missing");
+        }
+        assert_eq!(environ["REMOTE_ADDR"], *"10.1.2.3");
+        assert_eq!(environ["REMOTE_PORT"], *"4567");
+        assert_eq!(environ["QUERY_STRING"], *"a=1");
+        assert_eq!(environ["SERVER_PROTOCOL"], *"HTTP/1.1");
+    }
+
+    #[test]
+    fn path_info_is_percent_decoded() {
+        let environ = request("/caf%C3%A9/a%20b").build();
+        assert_eq!(environ.path_info(), "/café/a b");
+        assert_eq!(environ.path_info_bytes(), "/café/a b".as_bytes());
+    }
+
+    #[test]
+    fn non_utf8_path_bytes_are_kept_and_shown_as_latin1() {
+        let environ = request("/caf%E9").build();
+        assert_eq!(environ.path_info(), "/café");
+        assert_eq!(environ.path_info_bytes(), b"/caf\xE9");
+        let environ = request("/%FF").build();
+        assert_eq!(&environ["PATH_INFO"], "/\u{FF}");
+        assert_eq!(environ.path_info_bytes(), b"/\xFF");
+    }
+
+    #[test]
+    fn headers_become_http_keys() {
+        let environ = request("/")
+            .header("User-Agent", "test/1")
+            .header("X-Many", "a")
+            .header("X-Many", "b")
+            .header("Cookie", "a=1")
+            .header("Cookie", "b=2")
+            .build();
+        assert_eq!(environ.get("HTTP_USER_AGENT"), Some("test/1"));
+        assert_eq!(environ.get("HTTP_X_MANY"), Some("a,b"));
+        assert_eq!(environ.get("HTTP_COOKIE"), Some("a=1; b=2"));
+    }
+
+    #[test]
+    fn content_headers_are_not_duplicated_as_http_keys() {
+        let environ = request("/")
+            .header("Content-Type", "text/plain")
+            .header("Content-Length", "3")
+            .build();
+        assert_eq!(environ.get("CONTENT_TYPE"), Some("text/plain"));
+        assert_eq!(environ.content_length(), Some(3));
+        assert_eq!(environ.get("HTTP_CONTENT_TYPE"), None);
+        assert_eq!(environ.get("HTTP_CONTENT_LENGTH"), None);
+        assert!(environ
+            .keys()
+            .iter()
+            .all(|k| !k.starts_with("HTTP_CONTENT")));
+    }
+
+    #[test]
+    fn underscore_headers_cannot_pose_as_dash_headers() {
+        let environ = request("/").header("X_User", "mallory").build();
+        assert_eq!(environ.get("HTTP_X_USER"), None);
+        assert!(!environ.keys().iter().any(|k| k == "HTTP_X_USER"));
+    }
+
+    #[test]
+    fn non_utf8_header_values_use_the_latin1_rule() {
+        let head = http::Request::builder()
+            .header("X-Name", http::HeaderValue::from_bytes(b"caf\xE9").unwrap())
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0;
+        let environ = Environ::new(head, Arc::new(Connection::new(None, None)), Input::empty());
+        assert_eq!(environ.get("HTTP_X_NAME"), Some("café"));
+    }
+
+    #[test]
+    fn server_name_and_port_come_from_host() {
+        let environ = request("/").header("Host", "example.com:8080").build();
+        assert_eq!(
+            (&environ["SERVER_NAME"], &environ["SERVER_PORT"]),
+            ("example.com", "8080")
+        );
+        let environ = request("/").header("Host", "[::1]").build();
+        assert_eq!(
+            (&environ["SERVER_NAME"], &environ["SERVER_PORT"]),
+            ("[::1]", "80")
+        );
+        let environ = request("/").build();
+        assert_eq!(
+            (&environ["SERVER_NAME"], &environ["SERVER_PORT"]),
+            ("127.0.0.1", "80")
+        );
+    }
+
+    #[test]
+    fn middleware_can_insert_overwrite_and_remove_keys() {
+        let mut environ = request("/app/x").build();
+        environ.insert("SCRIPT_NAME", "/app");
+        environ.insert("PATH_INFO", "/x");
+        environ.insert("myapp.user", "alice");
+        environ.insert_object("myapp.ids", vec![1, 2]);
+        environ.remove("QUERY_STRING");
+        assert_eq!((environ.script_name(), environ.path_info()), ("/app", "/x"));
+        assert_eq!(environ.get("myapp.user"), Some("alice"));
+        assert_eq!(environ.object::<Vec<i32>>("myapp.ids"), Some(&vec![1, 2]));
+        assert!(!environ.contains_key("QUERY_STRING"));
+        let keys = environ.keys();
+        assert_eq!(keys.iter().filter(|k| *k == "PATH_INFO").count(), 1);
+        assert!(keys.iter().any(|k| k == "myapp.user"));
+    }
+
+    #[test]
+    fn debug_prints_like_the_python_dict() {
+        let environ = request("/it's").build();
+        let text = format!("{environ:?}");
+        assert!(
+            text.starts_with("{'REQUEST_METHOD': 'GET', 'SCRIPT_NAME': '', 'PATH_INFO': '/it\\'s'")
+        );
+        assert!(text.contains("'wsgi.version': (1, 0)"));
+        assert!(text.contains("'wsgi.input': <wsgi.input>"));
+        assert!(text.contains("'wsgi.run_once': False"));
+        assert!(text.ends_with("'wsgi.input_terminated': True}"));
+    }
+
+    #[test]
+    fn input_reads_the_body() {
+        let environ = request("/").body("payload").build();
+        let mut body = String::new();
+        environ.input().read_to_string(&mut body).unwrap();
+        assert_eq!(body, "payload");
+    }
+
+    #[test]
+    #[should_panic(expected = "environ has no text key \"HTTP_MISSING\"")]
+    fn indexing_a_missing_key_panics_like_key_error() {
+        let _ = &request("/").build()["HTTP_MISSING"];
+    }
+}

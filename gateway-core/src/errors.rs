@@ -1,0 +1,124 @@
+//! `wsgi.errors`: the application's line-oriented error stream.
+
+use std::fmt;
+use std::io;
+use std::sync::{Arc, Mutex};
+
+/// Where complete lines written to `wsgi.errors` go.
+pub type ErrorSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// `wsgi.errors`: a [`Write`](io::Write) into the server's error log.
+///
+/// Text is split into lines; each complete line becomes one error-log entry (by default a
+/// `tracing` event with target `wsgi.errors`, or the sink the server was given). A trailing
+/// partial line is emitted on [`flush`](io::Write::flush) and when the stream is dropped.
+///
+/// ```
+/// use std::io::Write;
+/// # let environ = gateway_core::Environ::builder().build();
+/// writeln!(environ.errors(), "could not parse the form").unwrap();
+/// ```
+pub struct Errors {
+    sink: Option<ErrorSink>,
+    partial: Mutex<Vec<u8>>,
+}
+
+impl Errors {
+    /// A stream whose lines are sent to `sink`, or to `tracing` when `sink` is `None`.
+    pub fn new(sink: Option<ErrorSink>) -> Self {
+        Self {
+            sink,
+            partial: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Writes one whole line (without its newline) to the error log.
+    pub fn log_line(&self, line: &str) {
+        match &self.sink {
+            Some(sink) => sink(line),
+            None => tracing::error!(target: "wsgi.errors", "{line}"),
+        }
+    }
+
+    fn emit(&self, bytes: &[u8]) {
+        self.log_line(&String::from_utf8_lossy(bytes));
+    }
+}
+
+impl io::Write for &Errors {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut partial = self
+            .partial
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        partial.extend_from_slice(buf);
+        while let Some(end) = partial.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = partial.drain(..=end).collect();
+            self.emit(&line[..end]);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let mut partial = self
+            .partial
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if !partial.is_empty() {
+            let line = std::mem::take(&mut *partial);
+            drop(partial);
+            self.emit(&line);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Errors {
+    fn drop(&mut self) {
+        let _ = io::Write::flush(&mut &*self);
+    }
+}
+
+impl Default for Errors {
+    fn default() -> Self {
+        Self::new(None)
+    }
+}
+
+impl fmt::Debug for Errors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<wsgi.errors>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn capture() -> (Errors, Arc<Mutex<Vec<String>>>) {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        let errors = Errors::new(Some(Arc::new(move |line: &str| {
+            sink.lock().unwrap().push(line.to_owned())
+        })));
+        (errors, lines)
+    }
+
+    #[test]
+    fn each_complete_line_is_one_entry() {
+        let (errors, lines) = capture();
+        write!(&errors, "one\ntw").unwrap();
+        assert_eq!(*lines.lock().unwrap(), ["one"]);
+        writeln!(&errors, "o").unwrap();
+        assert_eq!(*lines.lock().unwrap(), ["one", "two"]);
+    }
+
+    #[test]
+    fn a_partial_line_is_emitted_on_drop() {
+        let (errors, lines) = capture();
+        write!(&errors, "unterminated").unwrap();
+        drop(errors);
+        assert_eq!(*lines.lock().unwrap(), ["unterminated"]);
+    }
+}

@@ -1,0 +1,385 @@
+//! PEP 3333's sending rules, in one place (wsgiref's `BaseHandler.finish_response`): when the
+//! head is final, how many bytes go out, and what a broken rule turns into. A server and the
+//! in-process test client both drive a response through [`Exchange`].
+
+use crate::body::Body;
+use crate::error::ContractError;
+use crate::errors::Errors;
+use crate::start_response::{ResponseHead, Shared, StartResponse};
+use bytes::Bytes;
+use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use http::StatusCode;
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+/// The body of the 500 answer (wsgiref's text: the reason goes to `wsgi.errors`, not to the
+/// client).
+pub const SERVER_ERROR_BODY: &str = "A server error occurred.  Please contact the administrator.";
+
+/// The start of a response: its final head and the first bytes of its body.
+#[derive(Debug)]
+pub struct Start {
+    /// Status and headers, including the `Content-Length` the body is sent with, if any.
+    pub head: ResponseHead,
+    /// The first non-empty chunk (empty when the body is empty).
+    pub first: Bytes,
+    /// Whether `first` is the whole body.
+    pub complete: bool,
+}
+
+/// One response on its way out, pulled chunk by chunk under PEP 3333's rules:
+///
+/// * the head is final only at the first non-empty chunk or the end of the body, so
+///   `start_response` may still be called during the first iteration;
+/// * data from the legacy `write()` goes first;
+/// * a body of a single chunk gets a `Content-Length`; the application's own
+///   `Content-Length` is honoured: never more bytes than it says, and too few is an error
+///   that closes the connection;
+/// * a panic, a missing `start_response`, a bad status or header become a [`ContractError`],
+///   written to `wsgi.errors`.
+///
+/// The body is dropped (PEP 3333's `close()`) exactly once: when the exchange is dropped or
+/// the body is exhausted, whichever comes first.
+pub struct Exchange {
+    shared: Arc<Shared>,
+    body: Option<Body>,
+    written: VecDeque<Bytes>,
+    declared: Option<u64>,
+    sent: u64,
+    errors: Errors,
+}
+
+impl Exchange {
+    /// Prepares to send `body`, for the application that was given `start_response`;
+    /// contract errors are written to `errors`.
+    pub fn new(start_response: &StartResponse, body: Body, errors: Errors) -> Self {
+        Self {
+            shared: start_response.shared().clone(),
+            body: Some(body),
+            written: VecDeque::new(),
+            declared: None,
+            sent: 0,
+            errors,
+        }
+    }
+
+    /// Pulls the body up to its first non-empty chunk (or its end) and fixes the head.
+    pub fn start(&mut self) -> Result<Start, ContractError> {
+        let first = loop {
+            match self.pull() {
+                Ok(Some(chunk)) if chunk.is_empty() => continue,
+                Ok(chunk) => break chunk,
+                Err(error) => return Err(self.fail(error)),
+            }
+        };
+        let mut head = match self.commit() {
+            Ok(head) => head,
+            Err(error) => return Err(self.fail(error)),
+        };
+        let mut first = first.unwrap_or_default();
+        let ended = self.body.is_none() && self.written.is_empty();
+        let complete = match self.declared {
+            Some(declared) => {
+                if first.len() as u64 >= declared {
+                    self.truncate(&mut first, declared);
+                }
+                first.len() as u64 == declared
+            }
+            None => {
+                if ended {
+                    head.headers
+                        .insert(CONTENT_LENGTH, HeaderValue::from(first.len()));
+                }
+                ended
+            }
+        };
+        self.sent = first.len() as u64;
+        if complete {
+            self.body = None;
+        }
+        Ok(Start {
+            head,
+            first,
+            complete,
+        })
+    }
+
+    /// The next non-empty chunk after [`start`](Self::start), `None` at the end.
+    pub fn next_chunk(&mut self) -> Option<Result<Bytes, ContractError>> {
+        loop {
+            match self.pull() {
+                Ok(Some(chunk)) if chunk.is_empty() => continue,
+                Ok(Some(mut chunk)) => {
+                    if let Some(declared) = self.declared {
+                        if self.sent + chunk.len() as u64 >= declared {
+                            self.truncate(&mut chunk, declared - self.sent);
+                            self.body = None;
+                        }
+                    }
+                    self.sent += chunk.len() as u64;
+                    return Some(Ok(chunk));
+                }
+                Ok(None) => {
+                    let declared = self.declared?;
+                    self.declared = None;
+                    let short = ContractError::ShortBody {
+                        declared,
+                        sent: self.sent,
+                    };
+                    return (self.sent < declared).then(|| Err(self.fail(short)));
+                }
+                Err(error) => return Some(Err(self.fail(error))),
+            }
+        }
+    }
+
+    /// The 500 answer for a response that failed before its head was sent.
+    pub fn server_error() -> Start {
+        let mut head = ResponseHead {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            ..Default::default()
+        };
+        head.headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        head.headers
+            .insert(CONTENT_LENGTH, HeaderValue::from(SERVER_ERROR_BODY.len()));
+        Start {
+            head,
+            first: Bytes::from_static(SERVER_ERROR_BODY.as_bytes()),
+            complete: true,
+        }
+    }
+
+    /// Takes the next chunk: written data first, then the body; panics become errors and an
+    /// exhausted or failed body is dropped at once.
+    fn pull(&mut self) -> Result<Option<Bytes>, ContractError> {
+        self.written.extend(self.shared.lock().written.drain(..));
+        if let Some(chunk) = self.written.pop_front() {
+            return Ok(Some(chunk));
+        }
+        let Some(body) = self.body.as_mut() else {
+            return Ok(None);
+        };
+        let pulled = catch_unwind(AssertUnwindSafe(|| body.next()));
+        let pulled = pulled.unwrap_or_else(|panic| Some(Err(ContractError::from_panic(panic))));
+        match pulled {
+            Some(Ok(chunk)) => {
+                if self
+                    .body
+                    .as_ref()
+                    .is_some_and(|body| body.size_hint().1 == Some(0))
+                {
+                    self.drop_body();
+                }
+                Ok(Some(chunk))
+            }
+            Some(Err(error)) => {
+                self.drop_body();
+                Err(error)
+            }
+            None => {
+                self.drop_body();
+                Ok(None)
+            }
+        }
+    }
+
+    /// Drops the body (its `close()`); a panic in its `Drop` is logged, not propagated.
+    fn drop_body(&mut self) {
+        if let Some(body) = self.body.take() {
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| drop(body))) {
+                self.fail(ContractError::from_panic(panic));
+            }
+        }
+    }
+
+    /// Marks the head as sent and returns it, or the rule the application broke.
+    fn commit(&mut self) -> Result<ResponseHead, ContractError> {
+        let mut state = self.shared.lock();
+        if let Some(error) = state.error.clone() {
+            return Err(error);
+        }
+        let head = state.head.clone().ok_or(ContractError::NoStartResponse)?;
+        if let Some(value) = head.headers.get(CONTENT_LENGTH) {
+            let declared = value
+                .to_str()
+                .ok()
+                .and_then(|text| text.trim().parse().ok());
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            self.declared = Some(declared.ok_or(ContractError::BadContentLength { value })?);
+        }
+        state.committed = true;
+        Ok(head)
+    }
+
+    fn truncate(&mut self, chunk: &mut Bytes, room: u64) {
+        if chunk.len() as u64 > room {
+            self.errors.log_line(&format!(
+                "the application sent more than its Content-Length of {}; the extra bytes were dropped",
+                self.declared.unwrap_or_default()
+            ));
+            chunk.truncate(room as usize);
+        }
+    }
+
+    fn fail(&mut self, error: ContractError) -> ContractError {
+        self.errors.log_line(&error.to_string());
+        self.drop_body();
+        error
+    }
+}
+
+impl Drop for Exchange {
+    fn drop(&mut self) {
+        self.drop_body();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::body::IntoBody;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    struct Logged(Arc<Mutex<Vec<String>>>);
+
+    fn exchange(start_response: &StartResponse, body: Body) -> (Exchange, Logged) {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        let errors = Errors::new(Some(Arc::new(move |line: &str| {
+            sink.lock().unwrap().push(line.to_owned())
+        })));
+        (Exchange::new(start_response, body, errors), Logged(lines))
+    }
+
+    fn rest(exchange: &mut Exchange) -> Vec<Result<Bytes, ContractError>> {
+        std::iter::from_fn(|| exchange.next_chunk()).collect()
+    }
+
+    #[test]
+    fn a_single_chunk_gets_a_content_length() {
+        let sr = StartResponse::new();
+        sr("200 OK", &[("Content-Type", "text/html")]);
+        let (mut ex, _) = exchange(&sr, vec![b"<h1>Hi</h1>".to_vec()].into_body());
+        let start = ex.start().unwrap();
+        assert!(start.complete);
+        assert_eq!(start.head.headers[CONTENT_LENGTH], "11");
+        assert_eq!(start.first, "<h1>Hi</h1>");
+    }
+
+    #[test]
+    fn an_empty_body_sends_its_head_at_the_end() {
+        let sr = StartResponse::new();
+        sr("204 No Content", &[]);
+        let (mut ex, _) = exchange(&sr, ().into_body());
+        let start = ex.start().unwrap();
+        assert!(start.complete && start.first.is_empty());
+    }
+
+    #[test]
+    fn start_response_may_be_called_during_the_first_iteration() {
+        let sr = StartResponse::new();
+        let shared = sr.shared().clone();
+        let body = Body::from_iter(std::iter::once_with(move || {
+            shared.start("201 Created", &[]);
+            b"late".to_vec()
+        }));
+        let (mut ex, _) = exchange(&sr, body);
+        let start = ex.start().unwrap();
+        assert_eq!(start.head.status, StatusCode::CREATED);
+        assert!(!start.complete, "a lazy body is streamed");
+        assert!(rest(&mut ex).is_empty());
+    }
+
+    #[test]
+    fn no_start_response_is_an_error_in_wsgi_errors() {
+        let sr = StartResponse::new();
+        let (mut ex, logged) = exchange(&sr, vec!["body"].into_body());
+        assert_eq!(ex.start().unwrap_err(), ContractError::NoStartResponse);
+        assert!(logged.0.lock().unwrap()[0].contains("never called start_response"));
+    }
+
+    #[test]
+    fn a_panicking_body_is_an_error_and_is_dropped() {
+        let sr = StartResponse::new();
+        sr("200 OK", &[]);
+        let body = Body::from_iter(std::iter::once_with(|| -> Vec<u8> { panic!("kaboom") }));
+        let (mut ex, logged) = exchange(&sr, body);
+        let error = ex.start().unwrap_err();
+        assert_eq!(error.to_string(), "the application panicked: kaboom");
+        assert!(ex.body.is_none());
+        assert_eq!(logged.0.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn never_more_bytes_than_content_length() {
+        let sr = StartResponse::new();
+        sr("200 OK", &[("Content-Length", "5")]);
+        let (mut ex, logged) = exchange(&sr, Body::from_iter(["abc", "defgh", "never pulled"]));
+        let start = ex.start().unwrap();
+        assert_eq!(start.first, "abc");
+        let rest: Vec<_> = rest(&mut ex).into_iter().map(Result::unwrap).collect();
+        assert_eq!(rest, ["de"]);
+        assert!(logged.0.lock().unwrap()[0].contains("more than its Content-Length"));
+    }
+
+    #[test]
+    fn too_few_bytes_for_content_length_is_an_error() {
+        let sr = StartResponse::new();
+        sr("200 OK", &[("Content-Length", "10")]);
+        let (mut ex, _) = exchange(&sr, Body::from_iter(["abc"]));
+        assert!(!ex.start().unwrap().complete);
+        let rest = rest(&mut ex);
+        assert_eq!(
+            rest,
+            [Err(ContractError::ShortBody {
+                declared: 10,
+                sent: 3
+            })]
+        );
+    }
+
+    #[test]
+    fn written_data_goes_before_the_body() {
+        use std::io::Write;
+        let sr = StartResponse::new();
+        let mut write = sr("200 OK", &[]);
+        write.write_all(b"written ").unwrap();
+        let (mut ex, _) = exchange(&sr, vec!["returned"].into_body());
+        let start = ex.start().unwrap();
+        assert_eq!(start.first, "written ");
+        assert_eq!(
+            rest(&mut ex)
+                .into_iter()
+                .map(Result::unwrap)
+                .collect::<Vec<_>>(),
+            ["returned"]
+        );
+    }
+
+    #[test]
+    fn the_body_is_dropped_exactly_once_when_the_exchange_is_abandoned() {
+        struct Counted(Arc<AtomicUsize>);
+        impl Iterator for Counted {
+            type Item = Vec<u8>;
+            fn next(&mut self) -> Option<Vec<u8>> {
+                Some(b"more".to_vec())
+            }
+        }
+        impl Drop for Counted {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let drops = Arc::new(AtomicUsize::new(0));
+        let sr = StartResponse::new();
+        sr("200 OK", &[]);
+        let (mut ex, _) = exchange(&sr, Body::from_iter(Counted(drops.clone())));
+        ex.start().unwrap();
+        ex.next_chunk();
+        drop(ex);
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    }
+}

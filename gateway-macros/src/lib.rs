@@ -1,0 +1,1 @@
+//! Placeholder: `#[wsgi_app]` lands here.
