@@ -99,6 +99,15 @@ impl Body {
     }
 }
 
+/// A body that fails when pulled with `error` (how a server turns a panic into a 500).
+impl From<ContractError> for Body {
+    fn from(error: ContractError) -> Self {
+        Self {
+            kind: Kind::Failed(Some(error)),
+        }
+    }
+}
+
 impl Iterator for Body {
     type Item = Result<Bytes, ContractError>;
 

@@ -64,6 +64,11 @@ impl Exchange {
         }
     }
 
+    /// Whether what is left of the body is in memory, so pulling it can never block.
+    pub fn is_in_memory(&self) -> bool {
+        self.body.as_ref().is_none_or(Body::is_in_memory)
+    }
+
     /// Pulls the body up to its first non-empty chunk (or its end) and fixes the head.
     pub fn start(&mut self) -> Result<Start, ContractError> {
         let first = loop {

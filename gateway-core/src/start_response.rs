@@ -50,8 +50,11 @@ pub type StartResponseFn = dyn Fn(&str, &[(&str, &str)]) -> Writer + Send + Sync
 /// Nothing is sent when it is called: the headers go out with the first non-empty body chunk
 /// (or at the end of an empty body), so it may also be called from inside a lazy body, during
 /// its first iteration. It returns the legacy `write()` callable as a [`Writer`].
+///
+/// Clones share one response: a server keeps a clone to read what the application set.
+#[derive(Clone)]
 pub struct StartResponse {
-    call: Box<StartResponseFn>,
+    call: Arc<StartResponseFn>,
     shared: Arc<Shared>,
 }
 
@@ -111,7 +114,7 @@ impl StartResponse {
     pub fn new() -> Self {
         let shared = Arc::new(Shared::default());
         let for_call = shared.clone();
-        let call = Box::new(move |status: &str, headers: &[(&str, &str)]| {
+        let call = Arc::new(move |status: &str, headers: &[(&str, &str)]| {
             for_call.start(status, headers);
             Writer {
                 shared: for_call.clone(),

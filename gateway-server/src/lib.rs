@@ -1,1 +1,36 @@
-//! Placeholder.
+//! The gateway host: serves any [`gateway_core::Application`] over HTTP/1.0, HTTP/1.1 (keep-alive,
+//! pipelining) and HTTP/2 (prior knowledge, same port), on hyper and tokio.
+//!
+//! One request goes one way: accept → hyper → [`Environ`](gateway_core::Environ) → application
+//! → body → hyper. Plain `fn` applications run on tokio's blocking pool so that a slow one
+//! never stalls other connections; `async` ones run on the I/O threads. Request bodies stream
+//! into `wsgi.input`; response bodies stream out with backpressure.
+//!
+//! ```no_run
+//! use gateway_core::{Environ, StartResponse};
+//!
+//! fn application(_environ: &Environ, start_response: StartResponse) -> &'static str {
+//!     start_response("200 OK", &[("Content-Type", "text/plain")]);
+//!     "Hello"
+//! }
+//!
+//! fn main() -> gateway_server::Result<()> {
+//!     let httpd = gateway_server::make_server("", 8000, application)?;
+//!     println!("serving port 8000...");
+//!     httpd.serve_forever()?;
+//!     Ok(())
+//! }
+//! ```
+#![deny(missing_docs)]
+
+mod body;
+mod cli;
+mod error;
+mod input;
+pub mod limits;
+mod server;
+mod service;
+
+pub use cli::port_from_args;
+pub use error::{Error, Result};
+pub use server::{make_server, Server, ServerBuilder, ShutdownHandle};

@@ -1,0 +1,47 @@
+//! The note's program, line for line: `hello.py` and `server.py` in one file.
+//!
+//! Run with: `cargo run --example hello`, then open <http://127.0.0.1:8000/Alice>.
+//! `--port N` or `PORT=N` serves on another port.
+
+use gateway::{make_server, port_from_args, wsgi_app, Environ, StartResponse};
+
+/// The note's application: greets the name in the path, or the Web.
+#[wsgi_app]
+pub fn application(environ: &Environ, start_response: StartResponse) -> Vec<Vec<u8>> {
+    start_response("200 OK", &[("Content-Type", "text/html")]);
+    let name = environ["PATH_INFO"].get(1..).unwrap_or(""); // Python's [1:]: never panics
+    let body = format!(
+        "<h1>Hello, {}!</h1>",
+        escape(if name.is_empty() { "Web" } else { name })
+    );
+    vec![body.into_bytes()]
+}
+
+/// Python's `html.escape`: the note reflected the path into HTML raw; this does not.
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#x27;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+fn main() -> gateway::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let port = port_from_args(8000)?;
+    let httpd = make_server("", port, application)?;
+    println!("serving port {port}...");
+    httpd.serve_forever()?;
+    Ok(())
+}

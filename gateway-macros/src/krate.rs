@@ -1,0 +1,261 @@
+//! Which crate the generated code names: `::gateway` (the facade) or `::gateway_core`.
+//!
+//! The expansion must work for a user of the facade and for a middleware author who
+//! depends on `gateway-core` and `gateway-macros` alone. Both crates export `Application`,
+//! `Outcome`, `Environ`, `StartResponse`, `Body` and `IntoBody` at their root, so the only
+//! question is the crate's name, read from the package's own `Cargo.toml`. A plain text scan
+//! is enough for the forms Cargo accepts for a dependency; `crate = "..."` covers the rest.
+
+use proc_macro2::Span;
+use syn::{Ident, Path, PathSegment};
+
+/// The facade: the name to use when nothing says otherwise.
+const FACADE: &str = "gateway";
+/// The contract crate, for users who depend on it without the facade.
+const CORE: [&str; 2] = ["gateway-core", "gateway_core"];
+
+/// `::gateway` or `::gateway_core` (or a renamed dependency), from the manifest of the crate
+/// being compiled.
+pub(crate) fn default_path() -> Path {
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").and_then(|dir| {
+        std::fs::read_to_string(std::path::Path::new(&dir).join("Cargo.toml")).ok()
+    });
+    let name = manifest
+        .as_deref()
+        .map_or_else(|| FACADE.to_owned(), runtime_crate);
+    // A key that is not an identifier (or is a keyword) cannot be named: keep the default.
+    let mut ident =
+        syn::parse_str::<Ident>(&name).unwrap_or_else(|_| Ident::new(FACADE, Span::call_site()));
+    ident.set_span(Span::call_site());
+    Path {
+        leading_colon: Some(Default::default()),
+        segments: [PathSegment::from(ident)].into_iter().collect(),
+    }
+}
+
+/// The crate name (as written in Rust code) the package at `manifest` reaches gateway by.
+fn runtime_crate(manifest: &str) -> String {
+    let manifest = Manifest::scan(manifest);
+    if manifest.name.as_deref() == Some(FACADE) {
+        return FACADE.to_owned();
+    }
+    let named = |wanted: &[&str]| {
+        manifest
+            .dependencies
+            .iter()
+            .find(|dep| wanted.contains(&dep.package.as_deref().unwrap_or(&dep.key)))
+            .map(|dep| dep.key.replace('-', "_"))
+    };
+    named(&[FACADE])
+        .or_else(|| named(&CORE))
+        .unwrap_or_else(|| FACADE.to_owned())
+}
+
+/// What the scan keeps of a `Cargo.toml`.
+#[derive(Default)]
+struct Manifest {
+    /// `[package] name`.
+    name: Option<String>,
+    /// Every dependency, of every kind and target.
+    dependencies: Vec<Dependency>,
+}
+
+struct Dependency {
+    /// The key, which is the crate's name in Rust code.
+    key: String,
+    /// `package = "..."` when the dependency is renamed.
+    package: Option<String>,
+}
+
+enum Table {
+    Package,
+    /// `[dependencies]`, `[dev-dependencies]`, `[target.'cfg(..)'.build-dependencies]`...
+    Dependencies,
+    /// `[dependencies.NAME]`: one dependency, by index.
+    Dependency(usize),
+    Other,
+}
+
+impl Manifest {
+    fn scan(text: &str) -> Self {
+        let mut manifest = Manifest::default();
+        let mut table = Table::Other;
+        for line in text.lines() {
+            let line = strip_comment(line).trim();
+            if let Some(header) = line.strip_prefix('[') {
+                let header = header.trim_start_matches('[').trim_end_matches(']');
+                table = manifest.table(&split_key(header));
+                continue;
+            }
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            let key = split_key(key);
+            let value = value.trim();
+            match table {
+                Table::Package if key == ["name"] => manifest.name = unquote(value),
+                Table::Dependencies => {
+                    let Some(name) = key.first() else { continue };
+                    let index = manifest.dependency(name);
+                    // `gw = { package = "gateway", .. }` or `gw.package = "gateway"`.
+                    let package = match &key[1..] {
+                        [] => inline_package(value),
+                        [field] if field == "package" => unquote(value),
+                        _ => None,
+                    };
+                    if package.is_some() {
+                        manifest.dependencies[index].package = package;
+                    }
+                }
+                Table::Dependency(index) if key == ["package"] => {
+                    manifest.dependencies[index].package = unquote(value);
+                }
+                _ => {}
+            }
+        }
+        manifest
+    }
+
+    fn table(&mut self, header: &[String]) -> Table {
+        let is_dependencies = |part: &String| {
+            matches!(
+                part.as_str(),
+                "dependencies"
+                    | "dev-dependencies"
+                    | "dev_dependencies"
+                    | "build-dependencies"
+                    | "build_dependencies"
+            )
+        };
+        match header {
+            [package] if package == "package" => Table::Package,
+            // The workspace's table lists what members may inherit, not what this package uses.
+            [first, ..] if first == "workspace" => Table::Other,
+            [.., kind] if is_dependencies(kind) => Table::Dependencies,
+            [.., kind, name] if is_dependencies(kind) => Table::Dependency(self.dependency(name)),
+            _ => Table::Other,
+        }
+    }
+
+    /// The index of dependency `key`, added if new.
+    fn dependency(&mut self, key: &str) -> usize {
+        if let Some(index) = self.dependencies.iter().position(|dep| dep.key == key) {
+            return index;
+        }
+        self.dependencies.push(Dependency {
+            key: key.to_owned(),
+            package: None,
+        });
+        self.dependencies.len() - 1
+    }
+}
+
+/// The line without its `# comment` (a `#` inside a string is kept).
+fn strip_comment(line: &str) -> &str {
+    let mut quote = None;
+    for (at, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(open), _) if c == open => quote = None,
+            (None, '#') => return &line[..at],
+            _ => {}
+        }
+    }
+    line
+}
+
+/// `a."b.c".d` as `["a", "b.c", "d"]`, unquoted and trimmed.
+fn split_key(key: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut quote = None;
+    for c in key.chars() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(open), _) if c == open => quote = None,
+            (None, '.') => parts.push(String::new()),
+            (None, c) if c.is_whitespace() => {}
+            (_, c) => parts.last_mut().into_iter().for_each(|part| part.push(c)),
+        }
+    }
+    parts
+}
+
+/// The text of a quoted TOML string value.
+fn unquote(value: &str) -> Option<String> {
+    let value = value.trim();
+    let quote = value.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+    let rest = &value[1..];
+    rest.find(quote).map(|end| rest[..end].to_owned())
+}
+
+/// `package = "..."` inside an inline table `{ .. }`.
+fn inline_package(value: &str) -> Option<String> {
+    let inner = value.strip_prefix('{')?;
+    inner.split(',').find_map(|field| {
+        let (key, value) = field.split_once('=')?;
+        (split_key(key) == ["package"])
+            .then(|| unquote(value))
+            .flatten()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runtime_crate;
+
+    #[test]
+    fn the_facade_package_names_itself() {
+        let manifest =
+            "[package]\nname = \"gateway\"\n[dependencies]\ngateway-core.workspace = true\n";
+        assert_eq!(runtime_crate(manifest), "gateway");
+    }
+
+    #[test]
+    fn a_dependency_on_the_facade_wins_over_core() {
+        for manifest in [
+            "[dependencies]\ngateway-core = \"0.1\"\ngateway = \"0.1\"\n",
+            "[dependencies]\ngateway-core = \"0.1\"\ngateway = { version = \"0.1\" }\n",
+            "[dev-dependencies]\ngateway.workspace = true\ngateway-core.workspace = true\n",
+            "[dependencies.gateway-core]\npath = \"x\"\n[dependencies.gateway]\npath = \"y\"\n",
+            "[target.'cfg(unix)'.dependencies]\n\"gateway\" = \"1\" # a comment\n",
+        ] {
+            assert_eq!(runtime_crate(manifest), "gateway", "{manifest}");
+        }
+    }
+
+    #[test]
+    fn core_alone_names_gateway_core() {
+        for manifest in [
+            "[package]\nname = \"my-middleware\"\n[dependencies]\ngateway-core = \"0.1\"\n",
+            "[dev-dependencies]\ngateway-core = { path = \"../gateway-core\" }\n",
+            "[dependencies.gateway-core]\npath = \"../gateway-core\"\n",
+            "[dependencies]\ngateway_core.workspace = true\n",
+        ] {
+            assert_eq!(runtime_crate(manifest), "gateway_core", "{manifest}");
+        }
+    }
+
+    #[test]
+    fn a_renamed_dependency_is_named_by_its_key() {
+        assert_eq!(
+            runtime_crate("[dependencies]\nwsgi = { package = \"gateway\", version = \"0.1\" }\n"),
+            "wsgi"
+        );
+        assert_eq!(
+            runtime_crate("[dependencies.contract]\npackage = \"gateway-core\"\n"),
+            "contract"
+        );
+    }
+
+    #[test]
+    fn the_default_is_the_facade() {
+        for manifest in [
+            "",
+            "[package]\nname = \"app\"\n# gateway-core = \"0.1\"\n",
+            "[workspace.dependencies]\ngateway-core = \"0.1\"\n",
+            "[features]\ngateway-core = []\n",
+        ] {
+            assert_eq!(runtime_crate(manifest), "gateway", "{manifest}");
+        }
+    }
+}

@@ -1,0 +1,10 @@
+use gateway_core::{Environ, StartResponse};
+use gateway_macros::wsgi_app;
+
+#[wsgi_app]
+fn application(_environ: &Environ, start_response: StartResponse) -> i32 {
+    start_response("200 OK", &[]);
+    42
+}
+
+fn main() {}

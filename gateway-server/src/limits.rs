@@ -1,0 +1,30 @@
+//! The server's limits, each with the reason for its default. The README lists them in one
+//! table; [`ServerBuilder`](crate::ServerBuilder) changes them.
+
+use std::time::Duration;
+
+/// How long a client may take to send a request head (slowloris defence). hyper applies
+/// no header timeout at all unless a timer is installed; gateway always installs one.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The largest request head (request line + headers), in bytes; a larger one answers 431.
+/// A request target over hyper's fixed 65,534-byte limit answers 414 first.
+pub const MAX_HEAD_SIZE: usize = 128 * 1024;
+
+/// The most headers in one HTTP/1 request; more answers 431.
+pub const MAX_HEADERS: usize = 100;
+
+/// How long shutdown waits for in-flight requests before dropping them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// The most threads running blocking (plain `fn`) applications at once; more requests wait
+/// for a free thread. Same default as tokio's blocking pool.
+pub const MAX_BLOCKING_THREADS: usize = 512;
+
+/// Chunks buffered between a streaming body and the connection: small, so a slow client
+/// slows the application down (backpressure) instead of filling memory.
+pub const STREAM_BUFFER_CHUNKS: usize = 2;
+
+/// How long the accept loop pauses after an accept error such as "too many open files",
+/// so that the server keeps serving the connections it has instead of spinning.
+pub const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(500);

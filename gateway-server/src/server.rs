@@ -1,0 +1,357 @@
+//! `make_server` and `serve_forever`: binding, the accept loop, graceful shutdown.
+
+use crate::error::bind_error;
+use crate::limits;
+use crate::service::{serve, Shared};
+use gateway_core::{Application, Connection, ErrorSink};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use std::io;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Binds `host:port` and prepares to serve `app` there, like wsgiref's `make_server`.
+///
+/// `""` means every IPv4 interface (`0.0.0.0`). The port is bound now, so a port already in
+/// use is an error here, with a sentence that names the address and what to do. Signals
+/// (Ctrl-C, SIGTERM) shut the server down gracefully. For anything else (timeouts, limits,
+/// threads, tests on port 0) use [`Server::builder`].
+pub fn make_server(host: &str, port: u16, app: impl Application) -> io::Result<Server> {
+    let host = if host.is_empty() { "0.0.0.0" } else { host };
+    Server::builder().bind((host, port)).build(app)
+}
+
+/// A bound server, ready to [`serve_forever`](Self::serve_forever).
+pub struct Server {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    runtime: tokio::runtime::Runtime,
+    shared: Arc<Shared>,
+    config: Config,
+    shutdown: Arc<watch::Sender<bool>>,
+}
+
+/// Stops a running server from another thread: it stops accepting, lets in-flight requests
+/// finish within the grace period, and `serve_forever` returns `Ok(())`.
+#[derive(Clone, Debug)]
+pub struct ShutdownHandle(Arc<watch::Sender<bool>>);
+
+impl ShutdownHandle {
+    /// Begins a graceful shutdown.
+    pub fn shutdown(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+#[derive(Clone)]
+struct Config {
+    header_read_timeout: Duration,
+    max_head_size: usize,
+    max_headers: usize,
+    shutdown_grace: Duration,
+    max_blocking_threads: usize,
+    workers: Option<usize>,
+    inline: bool,
+    handle_signals: bool,
+    error_log: Option<ErrorSink>,
+}
+
+/// Configures a [`Server`]: where it listens and the limits it enforces (see
+/// [`limits`](crate::limits) for the defaults and their reasons).
+///
+/// ```no_run
+/// # use gateway_core::{Environ, StartResponse};
+/// # let app = |_: &Environ, sr: StartResponse| { sr("200 OK", &[]); "ok" };
+/// let server = gateway_server::Server::builder()
+///     .bind("127.0.0.1:0")
+///     .header_read_timeout(std::time::Duration::from_secs(5))
+///     .build(app)?;
+/// println!("listening on {}", server.local_addr());
+/// server.serve_forever()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct ServerBuilder {
+    addrs: io::Result<Vec<SocketAddr>>,
+    config: Config,
+}
+
+impl Default for ServerBuilder {
+    fn default() -> Self {
+        Self {
+            addrs: Ok(vec![SocketAddr::from(([127, 0, 0, 1], 8000))]),
+            config: Config {
+                header_read_timeout: limits::HEADER_READ_TIMEOUT,
+                max_head_size: limits::MAX_HEAD_SIZE,
+                max_headers: limits::MAX_HEADERS,
+                shutdown_grace: limits::SHUTDOWN_GRACE,
+                max_blocking_threads: limits::MAX_BLOCKING_THREADS,
+                workers: None,
+                inline: false,
+                handle_signals: true,
+                error_log: None,
+            },
+        }
+    }
+}
+
+impl ServerBuilder {
+    /// The address to listen on (default `127.0.0.1:8000`); port 0 picks a free port.
+    pub fn bind(mut self, addr: impl ToSocketAddrs) -> Self {
+        self.addrs = addr.to_socket_addrs().map(Iterator::collect);
+        self
+    }
+
+    /// The time a client has to send a request head before the connection is closed.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.header_read_timeout = timeout;
+        self
+    }
+
+    /// The largest request head in bytes (at least 8192); larger heads answer 431.
+    pub fn max_head_size(mut self, bytes: usize) -> Self {
+        self.config.max_head_size = bytes.max(8192);
+        self
+    }
+
+    /// The most headers in one HTTP/1 request; more answers 431.
+    pub fn max_headers(mut self, count: usize) -> Self {
+        self.config.max_headers = count;
+        self
+    }
+
+    /// How long shutdown waits for in-flight requests.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.config.shutdown_grace = grace;
+        self
+    }
+
+    /// The most blocking applications running at once (uWSGI's `--threads`).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.config.max_blocking_threads = threads.max(1);
+        self
+    }
+
+    /// The number of I/O threads (default: one per core).
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.config.workers = Some(workers.max(1));
+        self
+    }
+
+    /// Runs plain `fn` applications on the I/O threads instead of the blocking pool.
+    /// Only for applications that never block: one that does stalls every connection on
+    /// its thread.
+    pub fn run_inline(mut self, inline: bool) -> Self {
+        self.config.inline = inline;
+        self
+    }
+
+    /// Whether Ctrl-C and SIGTERM shut the server down (default true; tests turn it off and
+    /// use a [`ShutdownHandle`]).
+    pub fn handle_signals(mut self, handle: bool) -> Self {
+        self.config.handle_signals = handle;
+        self
+    }
+
+    /// Where `wsgi.errors` lines and contract violations go (default: `tracing` events with
+    /// target `wsgi.errors`).
+    pub fn error_log(mut self, sink: ErrorSink) -> Self {
+        self.config.error_log = Some(sink);
+        self
+    }
+
+    /// Binds the address and builds the runtime that will serve `app`.
+    pub fn build(self, app: impl Application) -> io::Result<Server> {
+        let addrs = self.addrs?;
+        let listener = bind_first(&addrs)?;
+        listener.set_nonblocking(true)?;
+        let local_addr = listener.local_addr()?;
+        let config = self.config;
+        let mut runtime = tokio::runtime::Builder::new_multi_thread();
+        runtime
+            .enable_all()
+            .max_blocking_threads(config.max_blocking_threads)
+            .thread_name("gateway");
+        if let Some(workers) = config.workers {
+            runtime.worker_threads(workers);
+        }
+        let runtime = runtime.build()?;
+        let shared = Arc::new(Shared {
+            app: Arc::new(app),
+            inline: config.inline,
+            runtime: runtime.handle().clone(),
+        });
+        let (shutdown, _) = watch::channel(false);
+        Ok(Server {
+            listener,
+            local_addr,
+            runtime,
+            shared,
+            config,
+            shutdown: Arc::new(shutdown),
+        })
+    }
+}
+
+fn bind_first(addrs: &[SocketAddr]) -> io::Result<TcpListener> {
+    let mut last_error = io::Error::new(io::ErrorKind::InvalidInput, "no address to listen on");
+    for &addr in addrs {
+        match TcpListener::bind(addr) {
+            Ok(listener) => return Ok(listener),
+            Err(error) => last_error = bind_error(addr, error),
+        }
+    }
+    Err(last_error)
+}
+
+impl Server {
+    /// A builder for a server with more settings than [`make_server`] takes.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
+    }
+
+    /// The address the server listens on (the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A handle that shuts the server down from another thread.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(self.shutdown.clone())
+    }
+
+    /// Serves requests until shutdown (a [`ShutdownHandle`], Ctrl-C or SIGTERM), then lets
+    /// in-flight requests finish within the grace period and returns `Ok(())`.
+    pub fn serve_forever(self) -> io::Result<()> {
+        let Server {
+            listener,
+            local_addr,
+            runtime,
+            shared,
+            config,
+            shutdown,
+        } = self;
+        let grace = config.shutdown_grace;
+        let result = runtime.block_on(accept_loop(listener, local_addr, shared, config, shutdown));
+        runtime.shutdown_timeout(grace);
+        result
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    shared: Arc<Shared>,
+    config: Config,
+    shutdown: Arc<watch::Sender<bool>>,
+) -> io::Result<()> {
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let mut http = auto::Builder::new(TokioExecutor::new());
+    http.http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout)
+        .max_buf_size(config.max_head_size)
+        .max_headers(config.max_headers);
+    http.http2().timer(TokioTimer::new());
+    let graceful = GracefulShutdown::new();
+    let mut stop = shutdown.subscribe();
+    let stop_requested = stop_signal(&mut stop, config.handle_signals);
+    tokio::pin!(stop_requested);
+    tracing::info!("listening on http://{local_addr}");
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    tracing::warn!("accept failed: {error}");
+                    tokio::time::sleep(limits::ACCEPT_ERROR_PAUSE).await;
+                    continue;
+                }
+            },
+            () = &mut stop_requested => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let header_read_timeout = config.header_read_timeout;
+        let mut connection = Connection::new(Some(local_addr), Some(remote));
+        if let Some(sink) = &config.error_log {
+            connection = connection.with_error_sink(sink.clone());
+        }
+        let connection = Arc::new(connection);
+        let shared = shared.clone();
+        let service = hyper::service::service_fn(move |request| {
+            serve(request, shared.clone(), connection.clone())
+        });
+        let http = http.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            if tokio::time::timeout(header_read_timeout, first_bytes(&stream))
+                .await
+                .is_err()
+            {
+                tracing::debug!("closed a connection from {remote} that sent nothing in time");
+                return;
+            }
+            let serving = watcher.watch(
+                http.serve_connection(TokioIo::new(stream), service)
+                    .into_owned(),
+            );
+            if let Err(error) = serving.await {
+                tracing::debug!("connection from {remote} ended: {error}");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!(
+        "shutting down: waiting up to {:?} for in-flight requests",
+        config.shutdown_grace
+    );
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("all connections closed"),
+        () = tokio::time::sleep(config.shutdown_grace) => tracing::warn!("grace period over; dropping the remaining connections"),
+    }
+    Ok(())
+}
+
+/// Waits until the client has sent enough for hyper-util to tell HTTP/1 from HTTP/2 (its
+/// protocol sniffing has no timeout of its own, and hyper's header timer only starts after
+/// it): the first byte that differs from the HTTP/2 preface, or the whole preface, or EOF.
+async fn first_bytes(stream: &tokio::net::TcpStream) -> io::Result<()> {
+    const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    let mut peeked = [0; PREFACE.len()];
+    loop {
+        let n = stream.peek(&mut peeked).await?;
+        if n == 0 || n == PREFACE.len() || !PREFACE.starts_with(&peeked[..n]) {
+            return Ok(());
+        }
+        // A prefix of the preface: peeking again would return at once, so wait a little.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Resolves when a shutdown was asked for: through the handle, or by Ctrl-C / SIGTERM.
+async fn stop_signal(stop: &mut watch::Receiver<bool>, handle_signals: bool) {
+    let handle = async {
+        let _ = stop.wait_for(|stop| *stop).await;
+    };
+    if !handle_signals {
+        return handle.await;
+    }
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = handle => {}
+        _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C received"),
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
+}

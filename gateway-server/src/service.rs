@@ -1,0 +1,261 @@
+//! One request, in one direction: hyper request → [`Environ`] → application → body → hyper
+//! response.
+
+use crate::body::{Chunks, ResponseBody};
+use crate::input::{BodyFault, IncomingSource};
+use bytes::Bytes;
+use gateway_core::{
+    Application, Body, Connection, ContractError, Environ, Errors, Exchange, Input, Outcome,
+    ResponseHead, Start, StartResponse, SERVER_SOFTWARE,
+};
+use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, SERVER};
+use http::{Method, Request, Response, StatusCode};
+use http_body::Body as _;
+use hyper::body::Incoming;
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::runtime::Handle;
+use tokio::sync::{mpsc, oneshot};
+
+/// What every request of a server shares.
+pub(crate) struct Shared {
+    pub(crate) app: Arc<dyn Application>,
+    /// Run blocking applications on the I/O thread (see `ServerBuilder::run_inline`).
+    pub(crate) inline: bool,
+    pub(crate) runtime: Handle,
+}
+
+/// Answers one request.
+pub(crate) async fn serve(
+    request: Request<Incoming>,
+    shared: Arc<Shared>,
+    connection: Arc<Connection>,
+) -> Result<Response<ResponseBody>, Infallible> {
+    if let Some(refusal) = refuse_ambiguous(&request) {
+        return Ok(refusal);
+    }
+    let is_head = request.method() == Method::HEAD;
+    let (head, incoming) = request.into_parts();
+    let fault = BodyFault::default();
+    let input = if incoming.is_end_stream() {
+        Input::empty()
+    } else {
+        Input::from_source(IncomingSource::new(
+            incoming,
+            shared.runtime.clone(),
+            fault.clone(),
+        ))
+    };
+    let environ = Environ::new(head, connection.clone(), input);
+    let start_response = StartResponse::new();
+    let errors = connection.errors();
+    let call = Call {
+        app: shared.app.clone(),
+        environ,
+        start_response,
+        errors,
+        fault,
+    };
+
+    let (start, rest) = if shared.app.blocking() && !shared.inline {
+        // A plain `fn` application may block (on a database, a file, a sleep): it runs on the
+        // blocking pool, so one slow request never stalls the connections that share its I/O
+        // thread. Measured on this 2-core machine (bench/run.sh, wrk -c64, hello app):
+        // spawn_blocking costs the fast path little against running inline, and inline lets
+        // one sleeping request delay every request queued on that worker; see the notes.
+        let (head_tx, head_rx) = oneshot::channel();
+        shared
+            .runtime
+            .spawn_blocking(move || call.run_blocking(head_tx));
+        match head_rx.await {
+            Ok(started) => started,
+            Err(_) => (Exchange::server_error(), Rest::Done),
+        }
+    } else {
+        call.run_async().await
+    };
+    Ok(respond(start, rest, is_head))
+}
+
+/// What follows the first chunk of a response.
+enum Rest {
+    Done,
+    InPlace(Box<Exchange>),
+    Streamed(mpsc::Receiver<Result<Bytes, ContractError>>),
+}
+
+/// One application call with everything it needs.
+struct Call {
+    app: Arc<dyn Application>,
+    environ: Environ,
+    start_response: StartResponse,
+    errors: Errors,
+    fault: BodyFault,
+}
+
+impl Call {
+    /// Calls the application on this (blocking) thread, then pulls its body here too.
+    fn run_blocking(self, head_tx: oneshot::Sender<(Start, Rest)>) {
+        let Call {
+            app,
+            environ,
+            start_response,
+            errors,
+            fault,
+        } = self;
+        let slot = start_response.clone();
+        let body = match catch_unwind(AssertUnwindSafe(|| app.call(environ, start_response))) {
+            Ok(Outcome::Ready(body)) => body,
+            Ok(Outcome::Pending(future)) => Handle::current().block_on(CatchUnwind(future)),
+            Err(panic) => Body::from(ContractError::from_panic(panic)),
+        };
+        send_from_thread(Exchange::new(&slot, body, errors), &fault, head_tx);
+    }
+
+    /// Calls the application on the I/O thread: an `async` application, or a blocking one
+    /// when the server was told to run inline. A body that may block is still pulled on the
+    /// blocking pool.
+    async fn run_async(self) -> (Start, Rest) {
+        let Call {
+            app,
+            environ,
+            start_response,
+            errors,
+            fault,
+        } = self;
+        let slot = start_response.clone();
+        let body = match catch_unwind(AssertUnwindSafe(|| app.call(environ, start_response))) {
+            Ok(Outcome::Ready(body)) => body,
+            Ok(Outcome::Pending(future)) => CatchUnwind(future).await,
+            Err(panic) => Body::from(ContractError::from_panic(panic)),
+        };
+        let mut exchange = Exchange::new(&slot, body, errors);
+        if !exchange.is_in_memory() {
+            let (head_tx, head_rx) = oneshot::channel();
+            tokio::task::spawn_blocking(move || send_from_thread(exchange, &fault, head_tx));
+            return head_rx
+                .await
+                .unwrap_or((Exchange::server_error(), Rest::Done));
+        }
+        let start = started(exchange.start(), &fault);
+        let rest = if start.complete {
+            Rest::Done
+        } else {
+            Rest::InPlace(Box::new(exchange))
+        };
+        (start, rest)
+    }
+}
+
+/// Pulls a body that may block, on this blocking thread: the start of the response goes
+/// through `head_tx`, the rest through a small channel, so a slow client slows the body.
+fn send_from_thread(
+    mut exchange: Exchange,
+    fault: &BodyFault,
+    head_tx: oneshot::Sender<(Start, Rest)>,
+) {
+    let start = started(exchange.start(), fault);
+    if start.complete || fault.is_set() {
+        let _ = head_tx.send((start, Rest::Done));
+        return;
+    }
+    let (chunk_tx, chunk_rx) = mpsc::channel(crate::limits::STREAM_BUFFER_CHUNKS);
+    if head_tx.send((start, Rest::Streamed(chunk_rx))).is_err() {
+        return;
+    }
+    while let Some(chunk) = exchange.next_chunk() {
+        let failed = chunk.is_err();
+        // A send error means the client went away: stop pulling; dropping the exchange
+        // drops (closes) the body.
+        if chunk_tx.blocking_send(chunk).is_err() || failed {
+            break;
+        }
+    }
+}
+
+/// The start of the response, or the error answer: 400 when the request body was malformed
+/// (whatever the application made of the read error), else 500.
+fn started(start: Result<Start, ContractError>, fault: &BodyFault) -> Start {
+    if fault.is_set() {
+        return bad_request("malformed request body");
+    }
+    start.unwrap_or_else(|_| Exchange::server_error())
+}
+
+/// Turns the start of a response and what follows into hyper's response.
+fn respond(start: Start, rest: Rest, is_head: bool) -> Response<ResponseBody> {
+    let Start {
+        head:
+            ResponseHead {
+                status,
+                reason,
+                mut headers,
+            },
+        first,
+        ..
+    } = start;
+    if !headers.contains_key(SERVER) {
+        headers.insert(SERVER, HeaderValue::from_static(SERVER_SOFTWARE));
+    }
+    let first = (!first.is_empty()).then_some(first);
+    let body = match (is_head, rest) {
+        (true, _) | (false, Rest::Done) => Chunks::Full(if is_head { None } else { first }),
+        (false, Rest::InPlace(exchange)) => Chunks::InPlace(first, exchange),
+        (false, Rest::Streamed(chunks)) => Chunks::Streamed(first, chunks),
+    };
+    let mut response = Response::new(ResponseBody::from(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    if let Some(reason) =
+        reason.and_then(|r| hyper::ext::ReasonPhrase::try_from(r.into_bytes()).ok())
+    {
+        response.extensions_mut().insert(reason);
+    }
+    response
+}
+
+/// A 400 answer that closes the connection.
+fn bad_request(reason: &'static str) -> Start {
+    let mut head = ResponseHead {
+        status: StatusCode::BAD_REQUEST,
+        ..Default::default()
+    };
+    head.headers
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    head.headers
+        .insert(CONTENT_LENGTH, HeaderValue::from(reason.len()));
+    head.headers
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    Start {
+        head,
+        first: Bytes::from_static(reason.as_bytes()),
+        complete: true,
+    }
+}
+
+/// Requests hyper lets through but RFC 9112 says to refuse: more than one `Host` line.
+fn refuse_ambiguous(request: &Request<Incoming>) -> Option<Response<ResponseBody>> {
+    let hosts = request.headers().get_all(HOST).iter().count();
+    (hosts > 1).then(|| {
+        tracing::debug!("refused a request with {hosts} Host headers");
+        respond(bad_request("more than one Host header"), Rest::Done, false)
+    })
+}
+
+/// A future whose panic becomes a failed body instead of unwinding into the runtime.
+struct CatchUnwind(gateway_core::BodyFuture);
+
+impl Future for CatchUnwind {
+    type Output = Body;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Body> {
+        match catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
+            Ok(polled) => polled,
+            Err(panic) => Poll::Ready(Body::from(ContractError::from_panic(panic))),
+        }
+    }
+}
