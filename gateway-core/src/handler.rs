@@ -20,12 +20,16 @@ pub const SERVER_ERROR_BODY: &str = "A server error occurred.  Please contact th
 /// The start of a response: its final head and the first bytes of its body.
 #[derive(Debug)]
 pub struct Start {
-    /// Status and headers, including the `Content-Length` the body is sent with, if any.
+    /// Status and headers, as the application gave them.
     pub head: ResponseHead,
     /// The first non-empty chunk (empty when the body is empty).
     pub first: Bytes,
     /// Whether `first` is the whole body.
     pub complete: bool,
+    /// The body's length when it is known: the application's `Content-Length`, or the length
+    /// of a body that is complete. A server sends it as `Content-Length` (hyper does so on
+    /// its own for a complete body); otherwise the body goes out chunked.
+    pub content_length: Option<u64>,
 }
 
 /// One response on its way out, pulled chunk by chunk under PEP 3333's rules:
@@ -78,7 +82,7 @@ impl Exchange {
                 Err(error) => return Err(self.fail(error)),
             }
         };
-        let mut head = match self.commit() {
+        let head = match self.commit() {
             Ok(head) => head,
             Err(error) => return Err(self.fail(error)),
         };
@@ -91,22 +95,18 @@ impl Exchange {
                 }
                 first.len() as u64 == declared
             }
-            None => {
-                if ended {
-                    head.headers
-                        .insert(CONTENT_LENGTH, HeaderValue::from(first.len()));
-                }
-                ended
-            }
+            None => ended,
         };
         self.sent = first.len() as u64;
         if complete {
             self.body = None;
         }
+        let content_length = self.declared.or(complete.then_some(self.sent));
         Ok(Start {
             head,
             first,
             complete,
+            content_length,
         })
     }
 
@@ -147,12 +147,11 @@ impl Exchange {
         };
         head.headers
             .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-        head.headers
-            .insert(CONTENT_LENGTH, HeaderValue::from(SERVER_ERROR_BODY.len()));
         Start {
             head,
             first: Bytes::from_static(SERVER_ERROR_BODY.as_bytes()),
             complete: true,
+            content_length: Some(SERVER_ERROR_BODY.len() as u64),
         }
     }
 
@@ -205,7 +204,7 @@ impl Exchange {
         if let Some(error) = state.error.clone() {
             return Err(error);
         }
-        let head = state.head.clone().ok_or(ContractError::NoStartResponse)?;
+        let head = state.head.take().ok_or(ContractError::NoStartResponse)?;
         if let Some(value) = head.headers.get(CONTENT_LENGTH) {
             let declared = value
                 .to_str()
@@ -270,7 +269,7 @@ mod tests {
         let (mut ex, _) = exchange(&sr, vec![b"<h1>Hi</h1>".to_vec()].into_body());
         let start = ex.start().unwrap();
         assert!(start.complete);
-        assert_eq!(start.head.headers[CONTENT_LENGTH], "11");
+        assert_eq!(start.content_length, Some(11));
         assert_eq!(start.first, "<h1>Hi</h1>");
     }
 

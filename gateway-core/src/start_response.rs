@@ -174,13 +174,10 @@ impl Deref for StartResponse {
 impl fmt::Debug for StartResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.shared.lock();
-        match &state.head {
-            Some(head) => write!(
-                f,
-                "<start_response: {} sent={}>",
-                head.status, state.committed
-            ),
-            None => f.write_str("<start_response: not called>"),
+        match (&state.head, state.committed) {
+            (_, true) => f.write_str("<start_response: sent>"),
+            (Some(head), false) => write!(f, "<start_response: {}>", head.status),
+            (None, false) => f.write_str("<start_response: not called>"),
         }
     }
 }
@@ -194,7 +191,7 @@ pub struct Writer {
 impl io::Write for Writer {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let mut state = self.shared.lock();
-        if state.head.is_none() {
+        if !state.called {
             state
                 .error
                 .get_or_insert(ContractError::WriteBeforeStartResponse);
@@ -218,7 +215,8 @@ impl fmt::Debug for Writer {
 /// Checks a status line and headers as `start_response` receives them.
 pub fn parse_head(status: &str, headers: &[(&str, &str)]) -> Result<ResponseHead, ContractError> {
     let (status, reason) = parse_status(status)?;
-    let mut map = HeaderMap::with_capacity(headers.len());
+    // Room for the two headers a server usually adds (Content-Length, Server).
+    let mut map = HeaderMap::with_capacity(headers.len() + 2);
     for &(name, value) in headers {
         let header_name =
             HeaderName::from_bytes(name.as_bytes()).map_err(|_| ContractError::BadHeaderName {

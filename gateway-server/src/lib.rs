@@ -2,7 +2,7 @@
 //! pipelining) and HTTP/2 (prior knowledge, same port), on hyper and tokio.
 //!
 //! One request goes one way: accept → hyper → [`Environ`](gateway_core::Environ) → application
-//! → body → hyper. Plain `fn` applications run on tokio's blocking pool so that a slow one
+//! → body → hyper. Plain `fn` applications run on a pool of application threads so that a slow one
 //! never stalls other connections; `async` ones run on the I/O threads. Request bodies stream
 //! into `wsgi.input`; response bodies stream out with backpressure.
 //!
@@ -28,6 +28,7 @@ mod cli;
 mod error;
 mod input;
 pub mod limits;
+mod pool;
 mod server;
 mod service;
 

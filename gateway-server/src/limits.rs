@@ -18,8 +18,9 @@ pub const MAX_HEADERS: usize = 100;
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// The most threads running blocking (plain `fn`) applications at once; more requests wait
-/// for a free thread. Same default as tokio's blocking pool.
-pub const MAX_BLOCKING_THREADS: usize = 512;
+/// for a free thread. The pool keeps one thread per I/O worker and grows toward this only
+/// while threads are blocked (see `pool.rs`). Same ceiling as tokio's blocking pool.
+pub const MAX_THREADS: usize = 512;
 
 /// Chunks buffered between a streaming body and the connection: small, so a slow client
 /// slows the application down (backpressure) instead of filling memory.

@@ -2,6 +2,7 @@
 
 use crate::error::bind_error;
 use crate::limits;
+use crate::pool::Pool;
 use crate::service::{serve, Shared};
 use gateway_core::{Application, Connection, ErrorSink};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -52,7 +53,7 @@ struct Config {
     max_head_size: usize,
     max_headers: usize,
     shutdown_grace: Duration,
-    max_blocking_threads: usize,
+    max_threads: usize,
     workers: Option<usize>,
     inline: bool,
     handle_signals: bool,
@@ -87,7 +88,7 @@ impl Default for ServerBuilder {
                 max_head_size: limits::MAX_HEAD_SIZE,
                 max_headers: limits::MAX_HEADERS,
                 shutdown_grace: limits::SHUTDOWN_GRACE,
-                max_blocking_threads: limits::MAX_BLOCKING_THREADS,
+                max_threads: limits::MAX_THREADS,
                 workers: None,
                 inline: false,
                 handle_signals: true,
@@ -130,7 +131,7 @@ impl ServerBuilder {
 
     /// The most blocking applications running at once (uWSGI's `--threads`).
     pub fn threads(mut self, threads: usize) -> Self {
-        self.config.max_blocking_threads = threads.max(1);
+        self.config.max_threads = threads.max(1);
         self
     }
 
@@ -170,16 +171,18 @@ impl ServerBuilder {
         let local_addr = listener.local_addr()?;
         let config = self.config;
         let mut runtime = tokio::runtime::Builder::new_multi_thread();
-        runtime
-            .enable_all()
-            .max_blocking_threads(config.max_blocking_threads)
-            .thread_name("gateway");
+        runtime.enable_all().thread_name("gateway");
         if let Some(workers) = config.workers {
             runtime.worker_threads(workers);
         }
         let runtime = runtime.build()?;
+        let workers = config
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let pool = Pool::new(workers, config.max_threads, runtime.handle().clone());
         let shared = Arc::new(Shared {
             app: Arc::new(app),
+            pool,
             inline: config.inline,
             runtime: runtime.handle().clone(),
         });
@@ -233,8 +236,10 @@ impl Server {
             config,
             shutdown,
         } = self;
+        let pool = shared.pool.clone();
         let grace = config.shutdown_grace;
         let result = runtime.block_on(accept_loop(listener, local_addr, shared, config, shutdown));
+        pool.close();
         runtime.shutdown_timeout(grace);
         result
     }

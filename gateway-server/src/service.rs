@@ -3,6 +3,7 @@
 
 use crate::body::{Chunks, ResponseBody};
 use crate::input::{BodyFault, IncomingSource};
+use crate::pool::Pool;
 use bytes::Bytes;
 use gateway_core::{
     Application, Body, Connection, ContractError, Environ, Errors, Exchange, Input, Outcome,
@@ -24,6 +25,8 @@ use tokio::sync::{mpsc, oneshot};
 /// What every request of a server shares.
 pub(crate) struct Shared {
     pub(crate) app: Arc<dyn Application>,
+    /// Where blocking applications and bodies run.
+    pub(crate) pool: Pool,
     /// Run blocking applications on the I/O thread (see `ServerBuilder::run_inline`).
     pub(crate) inline: bool,
     pub(crate) runtime: Handle,
@@ -62,21 +65,17 @@ pub(crate) async fn serve(
     };
 
     let (start, rest) = if shared.app.blocking() && !shared.inline {
-        // A plain `fn` application may block (on a database, a file, a sleep): it runs on the
-        // blocking pool, so one slow request never stalls the connections that share its I/O
-        // thread. Measured on this 2-core machine (bench/run.sh, wrk -c64, hello app):
-        // spawn_blocking costs the fast path little against running inline, and inline lets
-        // one sleeping request delay every request queued on that worker; see the notes.
+        // A plain `fn` application may block (a database, a file, a sleep): it runs on the
+        // application pool, so a slow request never stalls the connections that share its
+        // I/O thread. Why a pool of our own and not `spawn_blocking`: see `pool.rs`.
         let (head_tx, head_rx) = oneshot::channel();
-        shared
-            .runtime
-            .spawn_blocking(move || call.run_blocking(head_tx));
+        shared.pool.spawn(move || call.run_blocking(head_tx));
         match head_rx.await {
             Ok(started) => started,
             Err(_) => (Exchange::server_error(), Rest::Done),
         }
     } else {
-        call.run_async().await
+        call.run_async(&shared.pool).await
     };
     Ok(respond(start, rest, is_head))
 }
@@ -98,7 +97,7 @@ struct Call {
 }
 
 impl Call {
-    /// Calls the application on this (blocking) thread, then pulls its body here too.
+    /// Calls the application on this (pool) thread, then pulls its body here too.
     fn run_blocking(self, head_tx: oneshot::Sender<(Start, Rest)>) {
         let Call {
             app,
@@ -118,8 +117,8 @@ impl Call {
 
     /// Calls the application on the I/O thread: an `async` application, or a blocking one
     /// when the server was told to run inline. A body that may block is still pulled on the
-    /// blocking pool.
-    async fn run_async(self) -> (Start, Rest) {
+    /// application pool.
+    async fn run_async(self, pool: &Pool) -> (Start, Rest) {
         let Call {
             app,
             environ,
@@ -136,7 +135,7 @@ impl Call {
         let mut exchange = Exchange::new(&slot, body, errors);
         if !exchange.is_in_memory() {
             let (head_tx, head_rx) = oneshot::channel();
-            tokio::task::spawn_blocking(move || send_from_thread(exchange, &fault, head_tx));
+            pool.spawn(move || send_from_thread(exchange, &fault, head_tx));
             return head_rx
                 .await
                 .unwrap_or((Exchange::server_error(), Rest::Done));
@@ -196,8 +195,15 @@ fn respond(start: Start, rest: Rest, is_head: bool) -> Response<ResponseBody> {
                 mut headers,
             },
         first,
+        content_length,
         ..
     } = start;
+    if is_head && !headers.contains_key(CONTENT_LENGTH) {
+        // A HEAD response has no body to size, so say the length the GET body would have.
+        if let Some(length) = content_length {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+        }
+    }
     if !headers.contains_key(SERVER) {
         headers.insert(SERVER, HeaderValue::from_static(SERVER_SOFTWARE));
     }
@@ -227,13 +233,12 @@ fn bad_request(reason: &'static str) -> Start {
     head.headers
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     head.headers
-        .insert(CONTENT_LENGTH, HeaderValue::from(reason.len()));
-    head.headers
         .insert(CONNECTION, HeaderValue::from_static("close"));
     Start {
         head,
         first: Bytes::from_static(reason.as_bytes()),
         complete: true,
+        content_length: Some(reason.len() as u64),
     }
 }
 
