@@ -11,7 +11,7 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// A request target over hyper's fixed 65,534-byte limit answers 414 first.
 pub const MAX_HEAD_SIZE: usize = 128 * 1024;
 
-/// The most headers in one HTTP/1 request; more answers 431.
+/// The most headers in one HTTP/1 request; more answers 431. This is hyper's own limit.
 pub const MAX_HEADERS: usize = 100;
 
 /// How long shutdown waits for in-flight requests before dropping them.

@@ -1,10 +1,20 @@
 //! The threads that run blocking (plain `fn`) applications.
 //!
-//! Why not tokio's `spawn_blocking`: measured with `bench/run.sh` on this 2-core machine
-//! (wrk -c64, hello app), tokio's pool grows to one thread per concurrent request and every
-//! handoff then wakes one of dozens of sleeping threads: 0.45x raw hyper with 64 threads,
-//! 0.56x with 8, 0.76x with 2. A pool that keeps about one busy thread per core is fast, but
-//! a fixed small pool lets two sleeping requests stall everyone else.
+//! Measured with `bench/run.sh` on a 2-core machine (wrk -t1 -c64, the hello app, requests/s
+//! relative to raw hyper in the same run):
+//!
+//! | how a plain `fn` application runs | ratio | a blocking call... |
+//! |---|---|---|
+//! | inline on the I/O thread | ~0.8 | stalls every connection on that thread |
+//! | `block_in_place` | ~0.4 | hands the thread's queue away on every call |
+//! | `spawn_blocking` (tokio's pool, up to 512 threads) | 0.39-0.48 | is isolated |
+//! | `spawn_blocking`, pool capped at 8 / 2 threads | 0.56 / 0.76 | stalls all once 8 / 2 block |
+//! | this pool, one mutex-guarded queue | 0.64-0.72 | is isolated |
+//! | this pool, lock-free channel (now) | 0.91-0.92 | is isolated |
+//!
+//! tokio's pool grows to one thread per concurrent request and every handoff then wakes one
+//! of dozens of sleeping threads. A pool that keeps about one busy thread per core is fast,
+//! but a fixed small pool lets two sleeping requests stall everyone else.
 //!
 //! So this pool keeps `core` threads (one per I/O worker) and grows only when a thread has
 //! been inside one call for longer than [`STUCK_AFTER`]: that thread is blocked (a database,

@@ -257,8 +257,12 @@ async fn accept_loop(
     http.http1()
         .timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout)
-        .max_buf_size(config.max_head_size)
-        .max_headers(config.max_headers);
+        .max_buf_size(config.max_head_size);
+    if config.max_headers != limits::MAX_HEADERS {
+        // hyper parses up to 100 headers in a stack buffer; any explicit setting moves them
+        // to the heap (measured: an allocation per request), so set it only when it differs.
+        http.http1().max_headers(config.max_headers);
+    }
     http.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     let mut stop = shutdown.subscribe();
