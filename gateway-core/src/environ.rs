@@ -522,6 +522,12 @@ impl Environ {
     pub fn errors(&self) -> &Errors {
         &self.errors
     }
+
+    /// A second `wsgi.errors` stream writing where this one writes, for whoever drives the
+    /// response after the environ was handed to the application.
+    pub fn errors_handle(&self) -> Errors {
+        self.connection.errors()
+    }
 }
 
 impl Index<&str> for Environ {
@@ -557,6 +563,7 @@ pub struct EnvironBuilder {
     request: http::request::Builder,
     remote: Option<SocketAddr>,
     body: Option<bytes::Bytes>,
+    error_sink: Option<ErrorSink>,
 }
 
 impl EnvironBuilder {
@@ -596,6 +603,12 @@ impl EnvironBuilder {
         self
     }
 
+    /// Where `wsgi.errors` lines go (default: `tracing`).
+    pub fn error_sink(mut self, sink: ErrorSink) -> Self {
+        self.error_sink = Some(sink);
+        self
+    }
+
     /// The environ; panics on an invalid method, URI or header (this is for tests).
     pub fn build(self) -> Environ {
         let (head, ()) = self
@@ -604,7 +617,11 @@ impl EnvironBuilder {
             .expect("a valid request for Environ::builder")
             .into_parts();
         let local = SocketAddr::from(([127, 0, 0, 1], 80));
-        let connection = Arc::new(Connection::new(Some(local), self.remote));
+        let mut connection = Connection::new(Some(local), self.remote);
+        if let Some(sink) = self.error_sink {
+            connection = connection.with_error_sink(sink);
+        }
+        let connection = Arc::new(connection);
         let input = self.body.map_or_else(Input::empty, Input::from_bytes);
         Environ::new(head, connection, input)
     }

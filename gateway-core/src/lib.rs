@@ -17,6 +17,7 @@
 //! | iterable of bytestrings, `close()` | [`Body`] (lazy or in memory), its `Drop` |
 //! | `wsgiref.handlers.BaseHandler` sending rules | [`Exchange`] |
 //! | `wsgiref.util.is_hop_by_hop` | [`is_hop_by_hop`] |
+//! | werkzeug's test client | [`TestClient`] |
 #![deny(missing_docs)]
 
 mod application;
@@ -28,6 +29,15 @@ mod handler;
 mod input;
 pub mod latin1;
 mod start_response;
+mod testing;
+
+pub mod file_wrapper;
+pub mod headers;
+pub mod router;
+pub mod snoop;
+pub mod static_files;
+pub mod util;
+pub mod validate;
 
 pub use application::{Application, BodyFuture, Outcome};
 pub use body::{Body, IntoBody, IntoChunk};
@@ -41,6 +51,7 @@ pub use input::{Input, InputReader, InputSource};
 pub use start_response::{
     is_hop_by_hop, parse_head, ResponseHead, StartResponse, StartResponseFn, Writer, HOP_BY_HOP,
 };
+pub use testing::{TestClient, TestRequest, TestResponse};
 
 pub use bytes::Bytes;
 pub use http;
