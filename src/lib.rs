@@ -27,3 +27,12 @@
 pub use gateway_core::*;
 pub use gateway_macros::wsgi_app;
 pub use gateway_server::*;
+
+/// The guide in `docs/`, compiled and run as doctests so that it cannot rot.
+#[cfg(doctest)]
+mod guide {
+    #[doc = include_str!("../docs/wsgi-developers.md")]
+    struct WsgiDevelopers;
+    #[doc = include_str!("../docs/middleware.md")]
+    struct WritingMiddleware;
+}
