@@ -648,12 +648,20 @@ fn decode_path(raw: &str) -> DecodedPath {
 /// The text of every header that cannot be read in place: repeated ones (joined) and ones
 /// whose value is not UTF-8 (latin-1 rule).
 fn merge_headers(headers: &HeaderMap) -> Vec<(HeaderName, String)> {
-    let repeats = headers.keys_len() != headers.len();
     let mut merged = Vec::new();
+    if headers.keys_len() == headers.len() {
+        // No name repeats (the common case): only values that are not UTF-8 need text.
+        for (name, value) in headers {
+            if value.to_str().is_err() {
+                merged.push((name.clone(), latin1::decode(value.as_bytes()).into_owned()));
+            }
+        }
+        return merged;
+    }
     for name in headers.keys() {
         let mut values = headers.get_all(name).iter();
         let first = values.next().expect("a header name has a value");
-        let mut next = if repeats { values.next() } else { None };
+        let mut next = values.next();
         if next.is_none() && first.to_str().is_ok() {
             continue;
         }

@@ -244,7 +244,11 @@ fn bad_request(reason: &'static str) -> Start {
 
 /// Requests hyper lets through but RFC 9112 says to refuse: more than one `Host` line.
 fn refuse_ambiguous(request: &Request<Incoming>) -> Option<Response<ResponseBody>> {
-    let hosts = request.headers().get_all(HOST).iter().count();
+    let headers = request.headers();
+    if headers.keys_len() == headers.len() {
+        return None; // no header name repeats, Host included
+    }
+    let hosts = headers.get_all(HOST).iter().count();
     (hosts > 1).then(|| {
         tracing::debug!("refused a request with {hosts} Host headers");
         respond(bad_request("more than one Host header"), Rest::Done, false)
