@@ -46,10 +46,11 @@ HOST=127.0.0.1  # the only address this script ever talks to
 EXPECTED_BODY='<h1>Hello, Web!</h1>'
 
 # Run order; label and binary name.
-LABELS=(hyper gateway-sync gateway-async axum)
+LABELS=(hyper gateway-sync gateway-routed gateway-async axum)
 declare -A BIN=(
     [hyper]=hyper-hello
     [gateway-sync]=gateway-hello-sync
+    [gateway-routed]=gateway-hello-routed
     [gateway-async]=gateway-hello-async
     [axum]=axum-hello
 )
@@ -140,7 +141,7 @@ if cargo build --release -p gateway-bench >"$BUILD_LOG" 2>&1; then
 else
     echo "  the full build failed; building each server on its own:"
     show_errors
-    for label in gateway-sync gateway-async; do
+    for label in gateway-sync gateway-routed gateway-async; do
         if cargo build --release -p gateway-bench --bin "${BIN[$label]}" >>"$BUILD_LOG" 2>&1; then
             BUILT[$label]=1
         else
@@ -395,7 +396,7 @@ done
 
 say ""
 say "Ratios (median of per-round requests/s ratios; 1.00x = as fast as raw hyper):"
-for label in gateway-sync gateway-async axum; do
+for label in gateway-sync gateway-routed gateway-async axum; do
     rels=()
     for ((round = 1; round <= ROUNDS; round++)); do
         if [[ -n ${RPS[$label,$round]:-} && -n ${RPS[hyper,$round]:-} ]]; then
@@ -408,6 +409,20 @@ for label in gateway-sync gateway-async axum; do
         say "$(printf '  %-22s %s' "$label/hyper" "n/a (no round with both)")"
     fi
 done
+# What the 100-route table costs: the routed server against the same app unrouted.
+rels=()
+for ((round = 1; round <= ROUNDS; round++)); do
+    if [[ -n ${RPS[gateway-routed,$round]:-} && -n ${RPS[gateway-sync,$round]:-} ]]; then
+        rels+=("$(ratio "${RPS[gateway-routed,$round]}" "${RPS[gateway-sync,$round]}")")
+    fi
+done
+if ((${#rels[@]} > 0)); then
+    routed=$(median "${rels[@]}")
+    say "$(printf '  %-22s %s' "gateway-routed/gateway-sync" \
+        "$(awk -v r="$routed" 'BEGIN { printf "%.3fx (routing through 100 routes: %+.1f%% requests/s)", r, (r - 1) * 100 }')")"
+else
+    say "$(printf '  %-22s %s' "gateway-routed/gateway-sync" "n/a (no round with both)")"
+fi
 
 chmod 644 "$REPORT"
 mv -f "$REPORT" "$RESULTS/latest.txt"

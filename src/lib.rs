@@ -20,11 +20,13 @@
 //! }
 //! ```
 //!
-//! This crate re-exports the parts: the contract from `gateway-core`, `#[wsgi_app]` from
-//! `gateway-macros`, and the server from `gateway-server`.
+//! This crate re-exports the parts: the contract from `gateway-core`, `#[wsgi_app]` and
+//! `#[snoop]` (pysnooper's trace of a function) from `gateway-macros`, and the server from
+//! `gateway-server`.
 #![deny(missing_docs)]
 
 pub use gateway_core::*;
+pub use gateway_macros::snoop;
 pub use gateway_macros::wsgi_app;
 pub use gateway_server::*;
 
@@ -35,4 +37,8 @@ mod guide {
     struct WsgiDevelopers;
     #[doc = include_str!("../docs/middleware.md")]
     struct WritingMiddleware;
+    #[doc = include_str!("../docs/routing.md")]
+    struct RoutingAndMounting;
+    #[doc = include_str!("../docs/snoop.md")]
+    struct TracingWithSnoop;
 }

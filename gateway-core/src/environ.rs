@@ -197,7 +197,7 @@ const CGI_KEYS: [&str; 13] = [
 ];
 
 /// The `wsgi.*` keys every environ has.
-const WSGI_KEYS: [&str; 8] = [
+const WSGI_KEYS: [&str; 9] = [
     "wsgi.version",
     "wsgi.url_scheme",
     "wsgi.input",
@@ -205,6 +205,7 @@ const WSGI_KEYS: [&str; 8] = [
     "wsgi.multithread",
     "wsgi.multiprocess",
     "wsgi.run_once",
+    "wsgi.file_wrapper",
     "wsgi.input_terminated",
 ];
 
@@ -222,7 +223,8 @@ const WSGI_KEYS: [&str; 8] = [
 /// `CONTENT_LENGTH`, `SERVER_NAME`, `SERVER_PORT`, `SERVER_PROTOCOL` (`HTTP/1.0`, `HTTP/1.1` or
 /// `HTTP/2`), `SERVER_SOFTWARE`, `GATEWAY_INTERFACE`, `REMOTE_ADDR`, `REMOTE_PORT`, one `HTTP_*`
 /// per request header, and `wsgi.version`, `wsgi.url_scheme`, `wsgi.input`, `wsgi.errors`,
-/// `wsgi.multithread`, `wsgi.multiprocess`, `wsgi.run_once`, `wsgi.input_terminated`.
+/// `wsgi.multithread`, `wsgi.multiprocess`, `wsgi.run_once`, `wsgi.file_wrapper`
+/// ([`FileWrapperClass`](crate::file_wrapper::FileWrapperClass)), `wsgi.input_terminated`.
 /// `SCRIPT_NAME`, `QUERY_STRING`, `CONTENT_TYPE` and `CONTENT_LENGTH` are always present,
 /// empty when the request has none.
 ///
@@ -382,6 +384,9 @@ impl Environ {
             "wsgi.multithread" => return Some(ValueRef::Bool(self.connection.multithread)),
             "wsgi.multiprocess" | "wsgi.run_once" => return Some(ValueRef::Bool(false)),
             "wsgi.input_terminated" => return Some(ValueRef::Bool(true)),
+            "wsgi.file_wrapper" => {
+                return Some(ValueRef::Object(&crate::file_wrapper::FileWrapperClass))
+            }
             "HTTP_HOST" => self.host()?,
             _ => self.cgi_header(key.strip_prefix("HTTP_")?)?,
         };
@@ -423,7 +428,8 @@ impl Environ {
 
     fn server_port(&self) -> &str {
         match self.host().map(split_host) {
-            Some((_, Some(port))) => port,
+            Some((_, Some(port))) if port.parse::<u16>().is_ok() => port,
+            Some((_, Some(_))) => &self.connection.server_port, // `Host: x:abc` is no port
             Some((_, None)) if self.connection.url_scheme == "https" => "443",
             Some((_, None)) => "80",
             None => &self.connection.server_port,
@@ -803,6 +809,11 @@ mod tests {
         assert_eq!(
             (&environ["SERVER_NAME"], &environ["SERVER_PORT"]),
             ("example.com", "8080")
+        );
+        let environ = request("/").header("Host", "example.com:abc").build();
+        assert_eq!(
+            &environ["SERVER_PORT"], "80",
+            "a Host port that is not a number is ignored"
         );
         let environ = request("/").header("Host", "[::1]").build();
         assert_eq!(

@@ -52,6 +52,7 @@ pub struct Exchange {
     declared: Option<u64>,
     sent: u64,
     errors: Errors,
+    headers_only: bool,
 }
 
 impl Exchange {
@@ -65,7 +66,16 @@ impl Exchange {
             declared: None,
             sent: 0,
             errors,
+            headers_only: false,
         }
+    }
+
+    /// For a HEAD request: only the head is sent, so the body is dropped once the head is
+    /// final and its length is not held against `Content-Length`. (204 and 304 responses
+    /// are treated the same way whatever the method.)
+    pub fn headers_only(mut self) -> Self {
+        self.headers_only = true;
+        self
     }
 
     /// Whether what is left of the body is in memory, so pulling it can never block.
@@ -88,6 +98,18 @@ impl Exchange {
         };
         let mut first = first.unwrap_or_default();
         let ended = self.body.is_none() && self.written.is_empty();
+        let status = head.status.as_u16();
+        if self.headers_only || status == 204 || status == 304 {
+            self.drop_body();
+            self.written.clear();
+            let content_length = self.declared.take().or(ended.then_some(first.len() as u64));
+            return Ok(Start {
+                head,
+                first: Bytes::new(),
+                complete: true,
+                content_length,
+            });
+        }
         let complete = match self.declared {
             Some(declared) => {
                 if first.len() as u64 >= declared {
@@ -345,6 +367,32 @@ mod tests {
                 sent: 3
             })]
         );
+    }
+
+    #[test]
+    fn a_head_request_sends_the_head_only_and_keeps_the_declared_length() {
+        let sr = StartResponse::new();
+        sr("200 OK", &[("Content-Length", "10")]);
+        let (ex, logged) = exchange(&sr, ().into_body());
+        let mut ex = ex.headers_only();
+        let start = ex.start().unwrap();
+        assert!(start.complete && start.first.is_empty());
+        assert_eq!(start.content_length, Some(10));
+        assert!(ex.next_chunk().is_none());
+        assert!(
+            logged.0.lock().unwrap().is_empty(),
+            "no short-body error for HEAD"
+        );
+    }
+
+    #[test]
+    fn a_304_has_no_body_whatever_its_content_length() {
+        let sr = StartResponse::new();
+        sr("304 Not Modified", &[("Content-Length", "10")]);
+        let (mut ex, logged) = exchange(&sr, ().into_body());
+        let start = ex.start().unwrap();
+        assert!(start.complete && start.first.is_empty());
+        assert!(logged.0.lock().unwrap().is_empty());
     }
 
     #[test]

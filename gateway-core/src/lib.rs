@@ -18,6 +18,14 @@
 //! | `wsgiref.handlers.BaseHandler` sending rules | [`Exchange`] |
 //! | `wsgiref.util.is_hop_by_hop` | [`is_hop_by_hop`] |
 //! | werkzeug's test client | [`TestClient`] |
+//! | Routes / Selector / werkzeug's `DispatcherMiddleware` | [`Router`] |
+//! | `wsgiorg.routing_args` | [`RoutingArgs`], [`Environ::route_param`] |
+//! | `wsgiref.util` (`request_uri`, `shift_path_info`, ...) | [`util`] |
+//! | `wsgiref.util.FileWrapper`, `wsgi.file_wrapper` | [`FileWrapper`] |
+//! | `wsgiref.headers.Headers` | [`Headers`] |
+//! | `wsgiref.validate.validator` | [`validator`] |
+//! | uWSGI `--static-map`, WhiteNoise | [`StaticFiles`] |
+//! | pysnooper's `@snoop` (runtime side) | [`snoop`] |
 #![deny(missing_docs)]
 
 mod application;
@@ -46,12 +54,18 @@ pub use environ::{
 };
 pub use error::ContractError;
 pub use errors::{ErrorSink, Errors};
+pub use file_wrapper::FileWrapper;
 pub use handler::{Exchange, Start, SERVER_ERROR_BODY};
+pub use headers::Headers;
 pub use input::{Input, InputReader, InputSource};
+pub use router::{RouteError, Router, RouterBuilder, RoutingArgs};
 pub use start_response::{
-    is_hop_by_hop, parse_head, ResponseHead, StartResponse, StartResponseFn, Writer, HOP_BY_HOP,
+    is_hop_by_hop, parse_head, Intercept, ResponseHead, StartResponse, StartResponseFn, Writer,
+    HOP_BY_HOP,
 };
+pub use static_files::StaticFiles;
 pub use testing::{TestClient, TestRequest, TestResponse};
+pub use validate::{validator, Validator};
 
 pub use bytes::Bytes;
 pub use http;

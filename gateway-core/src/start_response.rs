@@ -52,6 +52,10 @@ pub type StartResponseFn = dyn Fn(&str, &[(&str, &str)]) -> Writer + Send + Sync
 /// its first iteration. It returns the legacy `write()` callable as a [`Writer`].
 ///
 /// Clones share one response: a server keeps a clone to read what the application set.
+///
+/// A middleware that needs to see or change what the application it wraps gives
+/// `start_response` (and `write()`) hands that application an
+/// [`intercept`](Self::intercept)ed one instead.
 #[derive(Clone)]
 pub struct StartResponse {
     call: Arc<StartResponseFn>,
@@ -62,6 +66,62 @@ pub struct StartResponse {
 #[derive(Default)]
 pub(crate) struct Shared {
     state: Mutex<State>,
+    /// Set for a `start_response` made by [`StartResponse::intercept`]: its calls go to the
+    /// hooks, not to `state`.
+    interposed: Option<Interposed>,
+}
+
+/// A middleware's hooks and the `start_response` it was given.
+struct Interposed {
+    outer: StartResponse,
+    hooks: Box<dyn Intercept>,
+}
+
+/// What a middleware does with the `start_response` and `write()` calls of the application
+/// it wraps; see [`StartResponse::intercept`].
+///
+/// Each method receives the call and `outer`, the `start_response` the middleware itself was
+/// given. The defaults pass the call on unchanged, so a middleware overrides only what it
+/// inspects or rewrites. A hook may also keep a call for later or drop it.
+///
+/// ```
+/// use gateway_core::{Intercept, StartResponse};
+///
+/// /// Counts the bytes the application writes with the legacy `write()`.
+/// struct CountWrites(std::sync::atomic::AtomicUsize);
+///
+/// impl Intercept for CountWrites {
+///     fn write(&self, outer: &StartResponse, data: &[u8]) -> std::io::Result<()> {
+///         self.0.fetch_add(data.len(), std::sync::atomic::Ordering::Relaxed);
+///         std::io::Write::write_all(&mut outer.writer(), data)
+///     }
+/// }
+/// ```
+pub trait Intercept: Send + Sync + 'static {
+    /// The application called `start_response(status, headers)`. The default calls
+    /// `outer(status, headers)`.
+    fn start_response(&self, outer: &StartResponse, status: &str, headers: &[(&str, &str)]) {
+        outer(status, headers);
+    }
+
+    /// The application called [`with_exc_info`](StartResponse::with_exc_info); an `Err` is
+    /// what the application's call returns. The default passes the call on to `outer`.
+    fn with_exc_info(
+        &self,
+        outer: &StartResponse,
+        status: &str,
+        headers: &[(&str, &str)],
+        error: &dyn fmt::Display,
+    ) -> Result<(), ContractError> {
+        outer.with_exc_info(status, headers, error).map(drop)
+    }
+
+    /// The application wrote `data` with the legacy `write()`; an `Err` is what its
+    /// `write` returns. The default writes `data` through `outer`'s
+    /// [`writer`](StartResponse::writer).
+    fn write(&self, outer: &StartResponse, data: &[u8]) -> io::Result<()> {
+        io::Write::write_all(&mut outer.writer(), data)
+    }
 }
 
 #[derive(Default)]
@@ -133,6 +193,12 @@ impl StartResponse {
         headers: &[(&str, &str)],
         error: &dyn fmt::Display,
     ) -> Result<Writer, ContractError> {
+        if let Some(interposed) = &self.shared.interposed {
+            interposed
+                .hooks
+                .with_exc_info(&interposed.outer, status, headers, error)?;
+            return Ok(self.writer());
+        }
         let mut state = self.shared.lock();
         if state.committed {
             state.error.get_or_insert(ContractError::HeadersAlreadySent);
@@ -152,8 +218,93 @@ impl StartResponse {
         })
     }
 
+    /// A `start_response` for the application a middleware wraps: the application's calls
+    /// (plain, [`with_exc_info`](Self::with_exc_info), and `write()` on the [`Writer`] it
+    /// gets back) go to `hooks`, each with `self` as the `outer` to pass them on to.
+    ///
+    /// The result behaves like any `start_response`: it is called the same way, its clones
+    /// share the hooks, and [`is_sent`](Self::is_sent) tells whether the server has sent the
+    /// response (the outermost `start_response`'s head). Interceptions nest: a middleware
+    /// inside another intercepts the `start_response` it was given.
+    ///
+    /// ```
+    /// use gateway_core::{Application, Environ, Intercept, Outcome, StartResponse, TestClient};
+    ///
+    /// /// Adds `X-Frame-Options: DENY` to every response of the wrapped application.
+    /// struct NoFraming<A>(A);
+    ///
+    /// /// The hooks: only plain calls are rewritten here; `with_exc_info` and `write()` pass
+    /// /// through unchanged (the trait's defaults).
+    /// struct AddHeader;
+    ///
+    /// impl Intercept for AddHeader {
+    ///     fn start_response(&self, outer: &StartResponse, status: &str, headers: &[(&str, &str)]) {
+    ///         let mut headers = headers.to_vec();
+    ///         headers.push(("X-Frame-Options", "DENY"));
+    ///         outer(status, &headers);
+    ///     }
+    /// }
+    ///
+    /// impl<A: Application> Application for NoFraming<A> {
+    ///     fn call(&self, environ: Environ, start_response: StartResponse) -> Outcome {
+    ///         self.0.call(environ, start_response.intercept(AddHeader))
+    ///     }
+    ///     fn blocking(&self) -> bool {
+    ///         self.0.blocking()
+    ///     }
+    /// }
+    ///
+    /// let app = NoFraming(|_: &Environ, start_response: StartResponse| {
+    ///     start_response("200 OK", &[("Content-Type", "text/plain")]);
+    ///     "framed? no"
+    /// });
+    /// let response = TestClient::new(app).get("/");
+    /// assert_eq!(response.header("x-frame-options"), Some("DENY"));
+    /// assert_eq!(response.text(), "framed? no");
+    /// ```
+    pub fn intercept(&self, hooks: impl Intercept) -> StartResponse {
+        let shared = Arc::new(Shared {
+            state: Mutex::default(),
+            interposed: Some(Interposed {
+                outer: self.clone(),
+                hooks: Box::new(hooks),
+            }),
+        });
+        let for_call = shared.clone();
+        let call = Arc::new(move |status: &str, headers: &[(&str, &str)]| {
+            if let Some(interposed) = &for_call.interposed {
+                interposed
+                    .hooks
+                    .start_response(&interposed.outer, status, headers);
+            }
+            Writer {
+                shared: for_call.clone(),
+            }
+        });
+        Self { call, shared }
+    }
+
+    /// The legacy `write()` callable of this response, the one `start_response` returns,
+    /// for a middleware that passes on an application's writes (see [`Intercept::write`]).
+    /// Writing through it before `start_response` was called is an error, as in Python.
+    pub fn writer(&self) -> Writer {
+        Writer {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Whether the server has sent the status and headers, after which the response can no
+    /// longer be replaced (even [`with_exc_info`](Self::with_exc_info) fails).
+    pub fn is_sent(&self) -> bool {
+        self.shared().lock().committed
+    }
+
+    /// The response the server reads: for an intercepted `start_response`, the outermost one.
     pub(crate) fn shared(&self) -> &Arc<Shared> {
-        &self.shared
+        match &self.shared.interposed {
+            Some(interposed) => interposed.outer.shared(),
+            None => &self.shared,
+        }
     }
 }
 
@@ -173,7 +324,7 @@ impl Deref for StartResponse {
 
 impl fmt::Debug for StartResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.shared.lock();
+        let state = self.shared().lock();
         match (&state.head, state.committed) {
             (_, true) => f.write_str("<start_response: sent>"),
             (Some(head), false) => write!(f, "<start_response: {}>", head.status),
@@ -190,6 +341,10 @@ pub struct Writer {
 
 impl io::Write for Writer {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if let Some(interposed) = &self.shared.interposed {
+            interposed.hooks.write(&interposed.outer, data)?;
+            return Ok(data.len());
+        }
         let mut state = self.shared.lock();
         if !state.called {
             state
@@ -420,5 +575,118 @@ mod tests {
             first_error(&start_response),
             Some(ContractError::WriteBeforeStartResponse)
         );
+    }
+
+    /// Records every call it sees, then passes it on (the trait's defaults).
+    struct Recorder(Arc<Mutex<Vec<String>>>);
+
+    impl Intercept for Recorder {
+        fn start_response(&self, outer: &StartResponse, status: &str, headers: &[(&str, &str)]) {
+            self.0.lock().unwrap().push(format!("start {status}"));
+            outer(status, headers);
+        }
+        fn with_exc_info(
+            &self,
+            outer: &StartResponse,
+            status: &str,
+            headers: &[(&str, &str)],
+            error: &dyn fmt::Display,
+        ) -> Result<(), ContractError> {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("exc_info {status} ({error})"));
+            outer.with_exc_info(status, headers, error).map(drop)
+        }
+        fn write(&self, outer: &StartResponse, data: &[u8]) -> io::Result<()> {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("write {}", String::from_utf8_lossy(data)));
+            outer.writer().write_all(data)
+        }
+    }
+
+    #[test]
+    fn an_intercepted_start_response_shows_every_call_to_the_hooks_and_passes_them_on() {
+        let outer = StartResponse::new();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let inner = outer.intercept(Recorder(seen.clone()));
+        let mut write = inner("200 OK", &[("Content-Type", "text/plain")]);
+        write.write_all(b"early").unwrap();
+        inner
+            .with_exc_info("500 Internal Server Error", &[], &"oops")
+            .unwrap()
+            .write_all(b" late")
+            .unwrap();
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                "start 200 OK",
+                "write early",
+                "exc_info 500 Internal Server Error (oops)",
+                "write  late"
+            ]
+        );
+        let state = outer.shared.lock();
+        assert_eq!(
+            state.head.as_ref().unwrap().status,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(state.written, [Bytes::from("early"), Bytes::from(" late")]);
+        assert_eq!(state.error, None);
+    }
+
+    #[test]
+    fn a_hook_may_rewrite_or_swallow_a_call() {
+        struct Rewrite;
+        impl Intercept for Rewrite {
+            fn start_response(&self, outer: &StartResponse, _: &str, headers: &[(&str, &str)]) {
+                outer("203 Non-Authoritative Information", headers);
+            }
+            fn write(&self, _: &StartResponse, _: &[u8]) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let outer = StartResponse::new();
+        let inner = outer.intercept(Rewrite);
+        inner("200 OK", &[]).write_all(b"dropped").unwrap();
+        let state = outer.shared.lock();
+        assert_eq!(state.head.as_ref().unwrap().status.as_u16(), 203);
+        assert!(state.written.is_empty());
+    }
+
+    #[test]
+    fn interceptions_nest_and_share_the_outermost_response() {
+        let outer = StartResponse::new();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let middle = outer.intercept(Recorder(seen.clone()));
+        let inner = middle.intercept(Recorder(seen.clone()));
+        inner("204 No Content", &[]);
+        assert_eq!(*seen.lock().unwrap(), ["start 204 No Content"; 2]);
+        assert!(Arc::ptr_eq(inner.shared(), &outer.shared));
+        assert!(!inner.is_sent());
+        outer.shared.lock().committed = true;
+        assert!(inner.is_sent() && middle.is_sent());
+        assert_eq!(format!("{inner:?}"), "<start_response: sent>");
+    }
+
+    #[test]
+    fn errors_from_the_outer_start_response_reach_the_application() {
+        let outer = StartResponse::new();
+        outer("200 OK", &[]);
+        outer.shared.lock().committed = true;
+        let inner = outer.intercept(Recorder(Arc::default()));
+        let refused = inner.with_exc_info("500 Internal Server Error", &[], &"late");
+        assert_eq!(refused.unwrap_err(), ContractError::HeadersAlreadySent);
+    }
+
+    #[test]
+    fn writer_is_the_write_callable_start_response_returns() {
+        let start_response = StartResponse::new();
+        assert!(start_response.writer().write_all(b"too early").is_err());
+        start_response("200 OK", &[]);
+        start_response.writer().write_all(b"ok").unwrap();
+        assert_eq!(start_response.shared.lock().written, [Bytes::from("ok")]);
     }
 }

@@ -133,6 +133,7 @@ impl<A: Application> TestClient<A> {
             }))
             .build();
         let errors = environ.errors_handle();
+        let is_head = environ.method() == http::Method::HEAD;
         let start_response = StartResponse::new();
         let kept = start_response.clone();
         let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -144,6 +145,9 @@ impl<A: Application> TestClient<A> {
             Err(panic) => Body::from(crate::ContractError::from_panic(panic)),
         };
         let mut exchange = Exchange::new(&kept, body, errors);
+        if is_head {
+            exchange = exchange.headers_only();
+        }
         let (start, mut truncated) = match exchange.start() {
             Ok(start) => (start, false),
             Err(_) => (Exchange::server_error(), false),

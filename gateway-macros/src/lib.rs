@@ -1,9 +1,9 @@
 //! `#[wsgi_app]`: turns `fn application(environ, start_response)` into a gateway WSGI
-//! application.
+//! application. `#[snoop]`: pysnooper's trace of any function.
 //!
-//! Use it through the `gateway` crate (`use gateway::wsgi_app;`), or with `gateway-core`
-//! alone: the generated code names whichever of the two the crate depends on. The attribute
-//! is documented on [`macro@wsgi_app`].
+//! Use them through the `gateway` crate (`use gateway::{snoop, wsgi_app};`), or with
+//! `gateway-core` alone: the generated code names whichever of the two the crate depends on.
+//! The attributes are documented on [`macro@wsgi_app`] and [`macro@snoop`].
 #![deny(missing_docs)]
 
 mod args;
@@ -11,6 +11,7 @@ mod body;
 mod expand;
 mod krate;
 mod signature;
+mod snoop;
 
 use proc_macro::TokenStream;
 
@@ -151,6 +152,154 @@ use proc_macro::TokenStream;
 pub fn wsgi_app(attr: TokenStream, item: TokenStream) -> TokenStream {
     let original = proc_macro2::TokenStream::from(item.clone());
     match expand::expand(attr.into(), item.into()) {
+        Ok(tokens) => tokens.into(),
+        // The item as written, plus the error: the IDE keeps seeing the function.
+        Err(error) => {
+            let mut tokens = original;
+            tokens.extend(error.into_compile_error());
+            tokens.into()
+        }
+    }
+}
+
+/// pysnooper's `@snoop`: prints each line of the function as it runs, with the values of its
+/// variables.
+///
+/// ```ignore
+/// use gateway::{snoop, wsgi_app, Environ, StartResponse};
+///
+/// #[wsgi_app]
+/// #[snoop(max_variable_length = None)]
+/// fn application(environ: &Environ, start_response: StartResponse) -> Vec<Vec<u8>> {
+///     start_response("200 OK", &[("Content-Type", "text/html")]);
+///     let body = format!("<h1>Hello, {}!</h1>", &environ["PATH_INFO"][1..]);
+///     vec![body.into_bytes()]
+/// }
+/// ```
+///
+/// Each call writes to stderr, in pysnooper's format:
+///
+/// ```text
+/// Source path:... /home/me/app/src/main.rs
+/// Starting var:.. environ = {'REQUEST_METHOD': 'GET', 'PATH_INFO': '/Alice', ...}
+/// Starting var:.. start_response = <start_response: not called>
+/// 11:39:11.095888 call         5 fn application(environ: &Environ, start_response: StartResponse) -> Vec<Vec<u8>> {
+/// 11:39:11.095903 line         6     start_response("200 OK", &[("Content-Type", "text/html")]);
+/// 11:39:11.095931 line         7     let body = format!("<h1>Hello, {}!</h1>", &environ["PATH_INFO"][1..]);
+/// New var:....... body = "<h1>Hello, Alice!</h1>"
+/// 11:39:11.095967 line         8     vec![body.into_bytes()]
+/// 11:39:11.095980 return       8     vec![body.into_bytes()]
+/// Return value:.. [b"<h1>Hello, Alice!</h1>"]
+/// Elapsed time: 00:00:00.000092
+/// ```
+///
+/// - `Source path` once per call; `Starting var` for each argument (`self` included);
+///   `call` on the line of `fn`.
+/// - `line` before each statement as it runs, in nested blocks, `if`/`else if`/`else`,
+///   `match` arms, and loops: the loop's line again before each new turn, as Python reports
+///   the `for`/`while` line before each test. Statements on the line of the statement that
+///   encloses them have no event of their own. Closures, `async` blocks and nested items
+///   are not traced inside.
+/// - `New var` after each `let` for every name it binds (tuples, structs, `let .. else`);
+///   `New var`/`Modified var` for the bindings of a `match` arm, `if let`, `while let` and
+///   a `for` pattern; `Modified var` after `=` or `+=` (and the like) to a variable, or to a
+///   place such as `self.count`, `v[i]`, `*r`, when the value changed.
+/// - `return` on the last line that ran, whether the body ended on its tail expression,
+///   `return` or `?`; `Return value`; `Elapsed time`. A panic ends with `Call ended by
+///   panic`, a dropped future with `Call ended by cancellation`.
+/// - Values print with `Debug`; bytes (`Vec<u8>`, `&[u8]` and lists of them) as `b"..."`;
+///   a value whose type has no `Debug` as `<its::Type>`. Values longer than
+///   `max_variable_length` are shortened with `...` in the middle.
+///
+/// Works on `fn`, `async fn` (each event is timed when it happens, across `.await`),
+/// methods, generic functions, and with `#[wsgi_app]` above or below it. Setting
+/// `GATEWAY_SNOOP=off` in the environment silences every `#[snoop]` without recompiling: a
+/// silenced call costs an atomic load, and each of its trace points a branch.
+///
+/// # Options
+///
+/// pysnooper's names and meanings:
+///
+/// | option | default | |
+/// |---|---|---|
+/// | `output = "path"` | stderr | append to this file instead (a string, or `concat!(..)`/`env!(..)`); `"tracing"`: one `tracing` event per line (`INFO`, target `gateway::snoop`); `"stderr"` |
+/// | `watch = ("expr", ..)` | | Rust expressions printed like variables, when they change (also `watch = "expr"`) |
+/// | `prefix = "ZZZ "` | `""` | written at the start of every line |
+/// | `max_variable_length = 200` | `100` | `None` shows values whole |
+/// | `relative_time = true` | `false` | timestamps count from the call's start |
+/// | `thread_info = true` | `false` | every line names its thread: `ident-name` |
+/// | `color = true` / `false` | colour when stderr is a terminal | `true` colours stderr even through a pipe; files and `tracing` never |
+/// | `crate = "path"` | found in `Cargo.toml` | the gateway crate, when renamed |
+///
+/// As in pysnooper, a leading string is the output: `#[snoop("/tmp/trace.log")]`.
+///
+/// # Equivalent code without the macro
+///
+/// The body runs in a closure (an `async move` block for an `async fn`) so that `return`
+/// and `?` hand their value to the trace on the way out:
+///
+/// ```ignore
+/// fn double(x: i32) -> i32 {
+///     use ::gateway::snoop::{ReprDebug as _, ReprName as _};
+///     static TRACER: ::gateway::snoop::Tracer = ::gateway::snoop::Tracer::new(::gateway::snoop::Options {
+///         function: "double", path: "/home/me/app/src/main.rs", line: 1,
+///         source: "fn double(x: i32) -> i32 {", output: ::gateway::snoop::Output::Stderr,
+///         prefix: "", max_variable_length: Some(100), relative_time: false,
+///         thread_info: false, color: ::gateway::snoop::Color::Auto,
+///     });
+///     let frame = ::gateway::snoop::Frame::enter(&TRACER, false);
+///     let snoop = &frame;
+///     if snoop.on() {
+///         snoop.start_var("x", (&::gateway::snoop::Value(&x)).snoop_repr());
+///         snoop.call();
+///     }
+///     let value = ::gateway::snoop::call::<i32, _>(move || {
+///         snoop.line(2, "    let y = x * 2;");
+///         let y = x * 2;
+///         if snoop.on() {
+///             snoop.new_var("y", (&::gateway::snoop::Value(&y)).snoop_repr());
+///         }
+///         snoop.line(3, "    y");
+///         y
+///     });
+///     if snoop.on() {
+///         snoop.ret((&::gateway::snoop::Value(&value)).snoop_repr());
+///     }
+///     value
+/// }
+/// ```
+///
+/// # Limitations
+///
+/// Rust has no runtime introspection, and the trace must never make a program fail to
+/// compile that compiles without it, so it reads a variable only where the borrow checker
+/// is sure to allow it:
+///
+/// - Variables are printed right after the `let` (or assignment) that gives them their value.
+///   A change made through a method (`v.push(1)`) or through a reference held elsewhere is
+///   not seen until the next assignment to the variable; pysnooper compares every local after
+///   every line, which Rust cannot do once a value is moved or mutably borrowed.
+/// - Whether a type has `Debug` is decided where the variable is bound. An empty container
+///   (`Vec::new()`, `HashMap::new()`, `vec![]`, `None`) prints `[]`, `{}` or `None` without
+///   that question, but for `let x = Default::default();` (or a `.collect()` or `.parse()`
+///   whose type comes later) the type may not be known there yet; if it turns out to have
+///   no `Debug`, the build fails with "`T` doesn't implement `Debug`" under the variable:
+///   write the type (`let x: T = Default::default();`) and it prints as `<T>`. In a
+///   generic function, a `T` without a `Debug` bound prints as `<the concrete type>`.
+/// - A capitalised name in a pattern (`None`, `MAX`) is taken for a constant, not a binding.
+/// - `watch` expressions are read before every statement where the variables they name are
+///   in scope; one that is moved, or mutably borrowed across a statement, makes the build
+///   fail under the `watch` string.
+/// - Assigning to a `union` field (`u.f = 1`) is refused by the build, since reading the
+///   field back needs `unsafe`.
+/// - `const fn` cannot be traced; in a `#[track_caller]` function, `Location::caller()`
+///   and panics inside see the closure's caller instead.
+/// - Only the function's own statements are traced (pysnooper's `depth = 1`): put `#[snoop]`
+///   on the functions it calls to see them too, indented under it.
+#[proc_macro_attribute]
+pub fn snoop(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let original = proc_macro2::TokenStream::from(item.clone());
+    match snoop::expand(attr.into(), item.into()) {
         Ok(tokens) => tokens.into(),
         // The item as written, plus the error: the IDE keeps seeing the function.
         Err(error) => {

@@ -62,6 +62,7 @@ pub(crate) async fn serve(
         start_response,
         errors,
         fault,
+        is_head,
     };
 
     let (start, rest) = if shared.app.blocking() && !shared.inline {
@@ -94,9 +95,20 @@ struct Call {
     start_response: StartResponse,
     errors: Errors,
     fault: BodyFault,
+    is_head: bool,
 }
 
 impl Call {
+    /// The exchange that sends `body`, head only for a HEAD request.
+    fn exchange(slot: &StartResponse, body: Body, errors: Errors, is_head: bool) -> Exchange {
+        let exchange = Exchange::new(slot, body, errors);
+        if is_head {
+            exchange.headers_only()
+        } else {
+            exchange
+        }
+    }
+
     /// Calls the application on this (pool) thread, then pulls its body here too.
     fn run_blocking(self, head_tx: oneshot::Sender<(Start, Rest)>) {
         let Call {
@@ -105,6 +117,7 @@ impl Call {
             start_response,
             errors,
             fault,
+            is_head,
         } = self;
         let slot = start_response.clone();
         let body = match catch_unwind(AssertUnwindSafe(|| app.call(environ, start_response))) {
@@ -112,7 +125,11 @@ impl Call {
             Ok(Outcome::Pending(future)) => Handle::current().block_on(CatchUnwind(future)),
             Err(panic) => Body::from(ContractError::from_panic(panic)),
         };
-        send_from_thread(Exchange::new(&slot, body, errors), &fault, head_tx);
+        send_from_thread(
+            Self::exchange(&slot, body, errors, is_head),
+            &fault,
+            head_tx,
+        );
     }
 
     /// Calls the application on the I/O thread: an `async` application, or a blocking one
@@ -125,6 +142,7 @@ impl Call {
             start_response,
             errors,
             fault,
+            is_head,
         } = self;
         let slot = start_response.clone();
         let body = match catch_unwind(AssertUnwindSafe(|| app.call(environ, start_response))) {
@@ -132,7 +150,7 @@ impl Call {
             Ok(Outcome::Pending(future)) => CatchUnwind(future).await,
             Err(panic) => Body::from(ContractError::from_panic(panic)),
         };
-        let mut exchange = Exchange::new(&slot, body, errors);
+        let mut exchange = Self::exchange(&slot, body, errors, is_head);
         if !exchange.is_in_memory() {
             let (head_tx, head_rx) = oneshot::channel();
             pool.spawn(move || send_from_thread(exchange, &fault, head_tx));

@@ -1,0 +1,8 @@
+use gateway_macros::snoop;
+
+#[snoop]
+struct Request {
+    path: String,
+}
+
+fn main() {}

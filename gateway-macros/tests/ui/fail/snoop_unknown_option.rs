@@ -1,0 +1,8 @@
+use gateway_macros::snoop;
+
+#[snoop(max_length = 200)]
+fn add(a: i32, b: i32) -> i32 {
+    a + b
+}
+
+fn main() {}
