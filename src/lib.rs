@@ -20,9 +20,35 @@
 //! }
 //! ```
 //!
+//! # The model
+//! One function per application, exactly as in PEP 3333. The server turns each HTTP request
+//! into an [`Environ`] (the `environ` dict), calls the application with it and a
+//! [`StartResponse`], and sends what the application returns as the body, chunk by chunk.
+//! Everything else is an application too: a [`Router`] dispatches to applications, a
+//! [`StaticFiles`] or a [`validator`] wraps one, and [`TestClient`] calls any of them without a
+//! socket. Plain `fn` applications may block (they run on the server's application threads);
+//! `async fn` applications run on its I/O threads.
+//!
+//! | PEP 3333 / wsgiref / WSGI world | gateway |
+//! |---|---|
+//! | `def application(environ, start_response)` | [`wsgi_app`] on a `fn` or `async fn`, or a closure; the [`Application`] trait |
+//! | `environ` | [`Environ`]: `environ["PATH_INFO"]`, [`Environ::get`], [`Environ::insert`] |
+//! | `environ['wsgi.input']`, `environ['wsgi.errors']` | [`Environ::input`] (`Read + BufRead`), [`Environ::errors`] (`Write`) |
+//! | `start_response(status, headers[, exc_info])` | [`StartResponse`], [`StartResponse::with_exc_info`] |
+//! | the returned iterable, `close()` | [`Body`] (any [`IntoBody`]); dropping it |
+//! | `wsgiref.simple_server.make_server`, `serve_forever` | [`make_server`], [`Server::serve_forever`], [`Server::builder`] |
+//! | `wsgiref.handlers.BaseHandler` | [`Exchange`] |
+//! | `wsgiref.util`, `FileWrapper` | [`util`], [`FileWrapper`] |
+//! | `wsgiref.headers.Headers` | [`Headers`] |
+//! | `wsgiref.validate.validator` | [`validator`] |
+//! | Routes, werkzeug's `DispatcherMiddleware`, `wsgiorg.routing_args` | [`Router`], [`RoutingArgs`], [`Environ::route_param`] |
+//! | uWSGI `--static-map`, WhiteNoise | [`StaticFiles`] |
+//! | werkzeug's test client | [`TestClient`] |
+//! | `@pysnooper.snoop` | [`snoop`](macro@snoop) |
+//!
 //! This crate re-exports the parts: the contract from `gateway-core`, `#[wsgi_app]` and
-//! `#[snoop]` (pysnooper's trace of a function) from `gateway-macros`, and the server from
-//! `gateway-server`.
+//! `#[snoop]` from `gateway-macros`, and the server from `gateway-server`. The guide in
+//! `docs/` (in the repository) walks through each piece.
 #![deny(missing_docs)]
 
 pub use gateway_core::*;
