@@ -5,6 +5,7 @@
 //! `application` to stderr, as the note's `@pysnooper.snoop` did; `GATEWAY_SNOOP=off`
 //! silences it.
 
+use gateway::util::escape_html;
 use gateway::{make_server, port_from_args, snoop, wsgi_app, Environ, StartResponse};
 
 /// The note's application: greets the name in the path, or the Web.
@@ -15,25 +16,9 @@ pub fn application(environ: &Environ, start_response: StartResponse) -> Vec<Vec<
     let name = environ["PATH_INFO"].get(1..).unwrap_or(""); // Python's [1:]: never panics
     let body = format!(
         "<h1>Hello, {}!</h1>",
-        escape(if name.is_empty() { "Web" } else { name })
+        escape_html(if name.is_empty() { "Web" } else { name })
     );
     vec![body.into_bytes()]
-}
-
-/// Python's `html.escape`: the note reflected the path into HTML raw; this does not.
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#x27;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
 }
 
 fn main() -> gateway::Result<()> {

@@ -13,7 +13,7 @@
 //! `--port N` or `PORT=N` serves on another port.
 
 use gateway::router::Router;
-use gateway::util::request_uri;
+use gateway::util::{escape_html, request_uri};
 use gateway::{make_server, port_from_args, wsgi_app, Environ, StartResponse};
 use std::io::Read;
 
@@ -34,7 +34,7 @@ fn home(_environ: &Environ, start_response: StartResponse) -> &'static str {
 fn greet(environ: &Environ, start_response: StartResponse) -> Vec<Vec<u8>> {
     start_response("200 OK", &[("Content-Type", "text/html")]);
     let name = environ.route_param("name").unwrap_or("Web");
-    vec![format!("<h1>Hello, {}!</h1>", escape(name)).into_bytes()]
+    vec![format!("<h1>Hello, {}!</h1>", escape_html(name)).into_bytes()]
 }
 
 /// The sub-application mounted at `/api`: it sees only its part of the path.
@@ -66,22 +66,6 @@ pub fn app() -> Result<Router, gateway::router::RouteError> {
         .post("/echo", echo)
         .mount("/api", api)
         .build()
-}
-
-/// Python's `html.escape`: a route parameter is user input.
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#x27;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -9,6 +9,7 @@
 //! `--port N` or `PORT=N` serves on another port.
 
 use gateway::static_files::StaticFiles;
+use gateway::util::escape_html;
 use gateway::{make_server, port_from_args, wsgi_app, Environ, StartResponse};
 use std::path::PathBuf;
 
@@ -19,7 +20,7 @@ pub fn application(environ: &Environ, start_response: StartResponse) -> Vec<Vec<
     let name = environ["PATH_INFO"].get(1..).unwrap_or("");
     let body = format!(
         "<h1>Hello, {}!</h1><p>Static files are under <a href=\"/static/\">/static/</a>.</p>",
-        escape(if name.is_empty() { "Web" } else { name })
+        escape_html(if name.is_empty() { "Web" } else { name })
     );
     vec![body.into_bytes()]
 }
@@ -32,22 +33,6 @@ pub fn static_dir() -> PathBuf {
 /// `/static/...` from [`static_dir`], everything else from [`application`].
 pub fn site() -> StaticFiles<application> {
     StaticFiles::new("/static", static_dir(), application).index_file("index.html")
-}
-
-/// Python's `html.escape`.
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#x27;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
 }
 
 fn main() -> gateway::Result<()> {

@@ -26,6 +26,27 @@ use crate::errors::Errors;
 use crate::input::Input;
 use percent_encoding::percent_decode_str;
 
+/// Python's `html.escape`: `&`, `<`, `>`, `"` and `'` become character references, so text
+/// from a request can go into HTML (the note's greeting put the path into HTML raw).
+///
+/// ```
+/// assert_eq!(gateway_core::util::escape_html("<b>Tom & 'Jerry'</b>"), "&lt;b&gt;Tom &amp; &#x27;Jerry&#x27;&lt;/b&gt;");
+/// ```
+pub fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#x27;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
 /// `wsgiref.util.guess_scheme`: `"https"` when the environ's `HTTPS` is `yes`, `on` or `1`,
 /// else `"http"`.
 ///

@@ -1,6 +1,7 @@
 //! {{project-name}}: a web application on gateway (Python's WSGI contract, in Rust).
 
 use gateway::router::{RouteError, Router};
+use gateway::util::escape_html;
 use gateway::{wsgi_app, Environ, StartResponse};
 
 /// `GET /`: the greeting.
@@ -15,21 +16,12 @@ pub fn hello(_environ: &Environ, start_response: StartResponse) -> &'static str 
 pub fn greet(environ: &Environ, start_response: StartResponse) -> String {
     start_response("200 OK", &[("Content-Type", "text/html")]);
     let name = environ.route_param("name").unwrap_or("Web");
-    format!("<h1>Hello, {}!</h1>", escape(name))
+    format!("<h1>Hello, {}!</h1>", escape_html(name))
 }
 
 /// The application: every route of the site.
 pub fn app() -> Result<Router, RouteError> {
     Router::builder().get("/", hello).get("/hello/{name}", greet).build()
-}
-
-/// Python's `html.escape`.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#x27;")
 }
 
 #[cfg(test)]
