@@ -98,19 +98,17 @@ struct Call {
     is_head: bool,
 }
 
-impl Call {
-    /// The exchange that sends `body`, head only for a HEAD request.
-    fn exchange(slot: &StartResponse, body: Body, errors: Errors, is_head: bool) -> Exchange {
-        let exchange = Exchange::new(slot, body, errors);
-        if is_head {
-            exchange.headers_only()
-        } else {
-            exchange
-        }
-    }
+/// How to send a body once the application has given it.
+struct Sending {
+    slot: StartResponse,
+    errors: Errors,
+    fault: BodyFault,
+    is_head: bool,
+}
 
-    /// Calls the application on this (pool) thread, then pulls its body here too.
-    fn run_blocking(self, head_tx: oneshot::Sender<(Start, Rest)>) {
+impl Call {
+    /// Calls the application on this thread; a panic becomes a failed body.
+    fn call(self) -> (Outcome, Sending) {
         let Call {
             app,
             environ,
@@ -120,37 +118,38 @@ impl Call {
             is_head,
         } = self;
         let slot = start_response.clone();
-        let body = match catch_unwind(AssertUnwindSafe(|| app.call(environ, start_response))) {
-            Ok(Outcome::Ready(body)) => body,
-            Ok(Outcome::Pending(future)) => Handle::current().block_on(CatchUnwind(future)),
-            Err(panic) => Body::from(ContractError::from_panic(panic)),
+        let outcome = catch_unwind(AssertUnwindSafe(|| app.call(environ, start_response)))
+            .unwrap_or_else(|panic| Outcome::Ready(Body::from(ContractError::from_panic(panic))));
+        let sending = Sending {
+            slot,
+            errors,
+            fault,
+            is_head,
         };
-        send_from_thread(
-            Self::exchange(&slot, body, errors, is_head),
-            &fault,
-            head_tx,
-        );
+        (outcome, sending)
+    }
+
+    /// Calls the application on this (pool) thread, then pulls its body here too.
+    fn run_blocking(self, head_tx: oneshot::Sender<(Start, Rest)>) {
+        let (outcome, sending) = self.call();
+        let body = match outcome {
+            Outcome::Ready(body) => body,
+            Outcome::Pending(future) => Handle::current().block_on(CatchUnwind(future)),
+        };
+        let (exchange, fault) = sending.exchange(body);
+        send_from_thread(exchange, &fault, head_tx);
     }
 
     /// Calls the application on the I/O thread: an `async` application, or a blocking one
     /// when the server was told to run inline. A body that may block is still pulled on the
     /// application pool.
     async fn run_async(self, pool: &Pool) -> (Start, Rest) {
-        let Call {
-            app,
-            environ,
-            start_response,
-            errors,
-            fault,
-            is_head,
-        } = self;
-        let slot = start_response.clone();
-        let body = match catch_unwind(AssertUnwindSafe(|| app.call(environ, start_response))) {
-            Ok(Outcome::Ready(body)) => body,
-            Ok(Outcome::Pending(future)) => CatchUnwind(future).await,
-            Err(panic) => Body::from(ContractError::from_panic(panic)),
+        let (outcome, sending) = self.call();
+        let body = match outcome {
+            Outcome::Ready(body) => body,
+            Outcome::Pending(future) => CatchUnwind(future).await,
         };
-        let mut exchange = Self::exchange(&slot, body, errors, is_head);
+        let (mut exchange, fault) = sending.exchange(body);
         if !exchange.is_in_memory() {
             let (head_tx, head_rx) = oneshot::channel();
             pool.spawn(move || send_from_thread(exchange, &fault, head_tx));
@@ -165,6 +164,20 @@ impl Call {
             Rest::InPlace(Box::new(exchange))
         };
         (start, rest)
+    }
+}
+
+impl Sending {
+    /// The exchange that sends `body` (head only for a HEAD request), and the request
+    /// body's fault flag.
+    fn exchange(self, body: Body) -> (Exchange, BodyFault) {
+        let exchange = Exchange::new(&self.slot, body, self.errors);
+        let exchange = if self.is_head {
+            exchange.headers_only()
+        } else {
+            exchange
+        };
+        (exchange, self.fault)
     }
 }
 
