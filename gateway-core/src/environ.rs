@@ -152,7 +152,8 @@ impl fmt::Debug for ValueRef<'_> {
     }
 }
 
-fn write_python_str(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+/// Writes `text` as Python's `repr` writes a `str`: `'it\'s'`.
+pub(crate) fn write_python_str(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
     f.write_str("'")?;
     for c in text.chars() {
         match c {

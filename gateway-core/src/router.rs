@@ -47,7 +47,7 @@
 
 use crate::application::{Application, Outcome};
 use crate::body::IntoBody;
-use crate::environ::Environ;
+use crate::environ::{write_python_str, Environ};
 use crate::latin1;
 use crate::start_response::StartResponse;
 use http::Method;
@@ -135,22 +135,6 @@ impl fmt::Debug for RoutingArgs {
         }
         f.write_str("})")
     }
-}
-
-fn write_python_str(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
-    f.write_str("'")?;
-    for c in text.chars() {
-        match c {
-            '\\' => f.write_str("\\\\")?,
-            '\'' => f.write_str("\\'")?,
-            '\n' => f.write_str("\\n")?,
-            '\r' => f.write_str("\\r")?,
-            '\t' => f.write_str("\\t")?,
-            c if c.is_control() => write!(f, "\\x{:02x}", u32::from(c))?,
-            c => write!(f, "{c}")?,
-        }
-    }
-    f.write_str("'")
 }
 
 /// Route parameters, read from `wsgiorg.routing_args`.
