@@ -156,8 +156,9 @@ fn the_example_serves_then_exits_0_on_sigterm() {
     assert_eq!(line, format!("serving port {port}...\n"));
     let reply = get(format!("127.0.0.1:{port}").parse().unwrap(), "/Alice");
     assert_eq!(reply.text(), "<h1>Hello, Alice!</h1>");
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+    // The shell's builtin `kill`: present wherever `sh` is, unlike a `kill` binary.
+    let killed = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", child.id())])
         .status()
         .unwrap();
     assert!(killed.success());
