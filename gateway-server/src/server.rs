@@ -141,7 +141,7 @@ impl ServerBuilder {
         self
     }
 
-    /// Runs plain `fn` applications on the I/O threads instead of the blocking pool.
+    /// Runs plain `fn` applications on the I/O threads instead of the application pool.
     /// Only for applications that never block: one that does stalls every connection on
     /// its thread.
     pub fn run_inline(mut self, inline: bool) -> Self {
