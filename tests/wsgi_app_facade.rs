@@ -1,12 +1,10 @@
 //! `#[wsgi_app]` through the facade alone: `use gateway::...`, nothing from gateway-core or
 //! gateway-macros by name. The expansion must name `::gateway`.
 
+use gateway::testing::block_on;
 use gateway::{
     wsgi_app, Application, Bytes, ContractError, Environ, Errors, Exchange, Outcome, StartResponse,
 };
-use std::future::Future;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
 
 /// Status and chunks, as a server would send them.
 fn get(app: &dyn Application, path: &str) -> Result<(u16, Vec<Bytes>), ContractError> {
@@ -27,25 +25,6 @@ fn get(app: &dyn Application, path: &str) -> Result<(u16, Vec<Bytes>), ContractE
         chunks.push(chunk?);
     }
     Ok((start.head.status.as_u16(), chunks))
-}
-
-/// Polls `future` on this thread until it is ready.
-fn block_on<F: Future>(future: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut context = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        match future.as_mut().poll(&mut context) {
-            Poll::Ready(output) => return output,
-            Poll::Pending => std::thread::park(),
-        }
-    }
 }
 
 /// The hello example of the crate docs.

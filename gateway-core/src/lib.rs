@@ -37,7 +37,7 @@ mod handler;
 mod input;
 pub mod latin1;
 mod start_response;
-mod testing;
+pub mod testing;
 
 pub mod file_wrapper;
 pub mod headers;

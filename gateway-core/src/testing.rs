@@ -182,9 +182,14 @@ impl<A: Application> TestClient<A> {
     }
 }
 
-/// Runs a future to completion on this thread (an `async` application under test).
-/// Futures that need a tokio runtime must be tested through a real server.
-fn block_on<F: Future>(future: F) -> F::Output {
+/// Runs a future to completion on this thread: how [`TestClient`] awaits an `async`
+/// application, and how a test can await one by hand. Futures that need a tokio runtime
+/// (timers, sockets) must be tested through a real server instead.
+///
+/// ```
+/// assert_eq!(gateway_core::testing::block_on(async { 6 * 7 }), 42);
+/// ```
+pub fn block_on<F: Future>(future: F) -> F::Output {
     struct Unpark(std::thread::Thread);
     impl Wake for Unpark {
         fn wake(self: Arc<Self>) {

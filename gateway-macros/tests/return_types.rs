@@ -2,6 +2,7 @@
 //! through `Exchange` as a server would, with gateway-core and gateway-macros alone (no
 //! facade, no runtime).
 
+use gateway_core::testing::block_on;
 use gateway_core::{
     Application, Body, Bytes, ContractError, Environ, Errors, Exchange, Outcome, StartResponse,
 };
@@ -9,8 +10,7 @@ use gateway_macros::wsgi_app;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 
 /// What the client would receive.
 #[derive(Debug)]
@@ -73,25 +73,6 @@ fn get(app: &dyn Application, path: &str) -> Result<Response, ContractError> {
         response.chunks.push(chunk?);
     }
     Ok(response)
-}
-
-/// Polls `future` on this thread until it is ready (std only: a waker that unparks us).
-fn block_on<F: Future>(future: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut context = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        match future.as_mut().poll(&mut context) {
-            Poll::Ready(output) => return output,
-            Poll::Pending => std::thread::park(),
-        }
-    }
 }
 
 /// A future that is pending once, so the async applications really suspend.

@@ -9,12 +9,10 @@
 mod samples;
 
 use gateway_core::snoop::capture;
+use gateway_core::testing::block_on;
 use gateway_core::{Application, Environ, Outcome, StartResponse};
 use samples::*;
-use std::future::Future;
 use std::path::Path;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
 
 /// Compares `trace`, normalised, with `golden/NAME.txt` (or writes it, with `SNOOP_BLESS`).
 fn check(name: &str, trace: &str) {
@@ -107,25 +105,6 @@ fn thread(line: &str) -> String {
         format!("{}N{}", &line[..indent], &rest[digits..])
     } else {
         line.to_owned()
-    }
-}
-
-/// Polls `future` on this thread until it is ready.
-fn block_on<F: Future>(future: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut context = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        match future.as_mut().poll(&mut context) {
-            Poll::Ready(output) => return output,
-            Poll::Pending => std::thread::park(),
-        }
     }
 }
 
