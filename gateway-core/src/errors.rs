@@ -75,7 +75,15 @@ impl io::Write for &Errors {
 
 impl Drop for Errors {
     fn drop(&mut self) {
-        let _ = io::Write::flush(&mut &*self);
+        // `&mut self`: no lock needed to see whether a partial line is left.
+        let partial = self
+            .partial
+            .get_mut()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if !partial.is_empty() {
+            let line = std::mem::take(partial);
+            self.emit(&line);
+        }
     }
 }
 

@@ -5,13 +5,12 @@
 use crate::body::Body;
 use crate::error::ContractError;
 use crate::errors::Errors;
-use crate::start_response::{ResponseHead, Shared, StartResponse};
+use crate::start_response::{ResponseHead, StartResponse};
 use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use http::StatusCode;
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
 
 /// The body of the 500 answer (wsgiref's text: the reason goes to `wsgi.errors`, not to the
 /// client).
@@ -46,7 +45,8 @@ pub struct Start {
 /// The body is dropped (PEP 3333's `close()`) exactly once: when the exchange is dropped or
 /// the body is exhausted, whichever comes first.
 pub struct Exchange {
-    shared: Arc<Shared>,
+    /// The outermost `start_response`: where the head and `write()` data are.
+    response: StartResponse,
     body: Option<Body>,
     written: VecDeque<Bytes>,
     declared: Option<u64>,
@@ -60,7 +60,7 @@ impl Exchange {
     /// contract errors are written to `errors`.
     pub fn new(start_response: &StartResponse, body: Body, errors: Errors) -> Self {
         Self {
-            shared: start_response.shared().clone(),
+            response: start_response.outermost().clone(),
             body: Some(body),
             written: VecDeque::new(),
             declared: None,
@@ -180,7 +180,12 @@ impl Exchange {
     /// Takes the next chunk: written data first, then the body; panics become errors and an
     /// exhausted or failed body is dropped at once.
     fn pull(&mut self) -> Result<Option<Bytes>, ContractError> {
-        self.written.extend(self.shared.lock().written.drain(..));
+        {
+            let mut state = self.response.lock();
+            if !state.written.is_empty() {
+                self.written.extend(state.written.drain(..));
+            }
+        }
         if let Some(chunk) = self.written.pop_front() {
             return Ok(Some(chunk));
         }
@@ -222,7 +227,7 @@ impl Exchange {
 
     /// Marks the head as sent and returns it, or the rule the application broke.
     fn commit(&mut self) -> Result<ResponseHead, ContractError> {
-        let mut state = self.shared.lock();
+        let mut state = self.response.lock();
         if let Some(error) = state.error.clone() {
             return Err(error);
         }
@@ -267,7 +272,7 @@ mod tests {
     use super::*;
     use crate::body::IntoBody;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
 
     struct Logged(Arc<Mutex<Vec<String>>>);
 
@@ -307,9 +312,9 @@ mod tests {
     #[test]
     fn start_response_may_be_called_during_the_first_iteration() {
         let sr = StartResponse::new();
-        let shared = sr.shared().clone();
+        let late = sr.clone();
         let body = Body::from_iter(std::iter::once_with(move || {
-            shared.start("201 Created", &[]);
+            late("201 Created", &[]);
             b"late".to_vec()
         }));
         let (mut ex, _) = exchange(&sr, body);

@@ -8,7 +8,7 @@ use http::StatusCode;
 use std::fmt;
 use std::io;
 use std::ops::Deref;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// The headers PEP 3333 reserves for the server (wsgiref's `is_hop_by_hop`).
 pub const HOP_BY_HOP: [&str; 8] = [
@@ -58,13 +58,19 @@ pub type StartResponseFn = dyn Fn(&str, &[(&str, &str)]) -> Writer + Send + Sync
 /// [`intercept`](Self::intercept)ed one instead.
 #[derive(Clone)]
 pub struct StartResponse {
-    call: Arc<StartResponseFn>,
-    shared: Arc<Shared>,
+    inner: Arc<Inner<StartResponseFn>>,
+}
+
+/// A response's state and the callable that records into it, in one allocation: one is made
+/// for every request.
+struct Inner<F: ?Sized> {
+    shared: Shared,
+    call: F,
 }
 
 /// The response as `start_response` and `write()` left it, shared with the server.
 #[derive(Default)]
-pub(crate) struct Shared {
+struct Shared {
     state: Mutex<State>,
     /// Set for a `start_response` made by [`StartResponse::intercept`]: its calls go to the
     /// hooks, not to `state`.
@@ -149,13 +155,13 @@ pub struct ResponseHead {
 }
 
 impl Shared {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    pub(crate) fn start(&self, status: &str, headers: &[(&str, &str)]) {
+    fn start(&self, status: &str, headers: &[(&str, &str)]) {
         let mut state = self.lock();
         if state.called {
             state.error.get_or_insert(ContractError::StartResponseTwice);
@@ -172,15 +178,43 @@ impl Shared {
 impl StartResponse {
     /// A fresh `start_response` for one request.
     pub fn new() -> Self {
-        let shared = Arc::new(Shared::default());
-        let for_call = shared.clone();
-        let call = Arc::new(move |status: &str, headers: &[(&str, &str)]| {
-            for_call.start(status, headers);
-            Writer {
-                shared: for_call.clone(),
+        Self::with_shared(Shared::default())
+    }
+
+    /// A `start_response` over `shared`, whose call records into it (or goes to its hooks).
+    fn with_shared(shared: Shared) -> Self {
+        /// `Arc::new_cyclic` with the closure's type known, so that the closure can hold a
+        /// type-erased handle to the allocation it lives in.
+        fn cyclic<F>(
+            shared: Shared,
+            make_call: impl FnOnce(Weak<Inner<StartResponseFn>>) -> F,
+        ) -> Arc<Inner<StartResponseFn>>
+        where
+            F: Fn(&str, &[(&str, &str)]) -> Writer + Send + Sync + 'static,
+        {
+            Arc::new_cyclic(|me: &Weak<Inner<F>>| Inner {
+                shared,
+                call: make_call(me.clone()),
+            })
+        }
+        let inner = cyclic(shared, |me| {
+            move |status: &str, headers: &[(&str, &str)]| {
+                // Called through a `StartResponse`'s `Deref`, so the allocation is alive.
+                let this = StartResponse {
+                    inner: me.upgrade().expect("start_response called while alive"),
+                };
+                match &this.inner.shared.interposed {
+                    Some(interposed) => {
+                        interposed
+                            .hooks
+                            .start_response(&interposed.outer, status, headers)
+                    }
+                    None => this.inner.shared.start(status, headers),
+                }
+                Writer { owner: this }
             }
         });
-        Self { call, shared }
+        Self { inner }
     }
 
     /// PEP 3333's `start_response(status, headers, exc_info)`: the application caught
@@ -193,13 +227,13 @@ impl StartResponse {
         headers: &[(&str, &str)],
         error: &dyn fmt::Display,
     ) -> Result<Writer, ContractError> {
-        if let Some(interposed) = &self.shared.interposed {
+        if let Some(interposed) = &self.inner.shared.interposed {
             interposed
                 .hooks
                 .with_exc_info(&interposed.outer, status, headers, error)?;
             return Ok(self.writer());
         }
-        let mut state = self.shared.lock();
+        let mut state = self.lock();
         if state.committed {
             state.error.get_or_insert(ContractError::HeadersAlreadySent);
             return Err(ContractError::HeadersAlreadySent);
@@ -213,9 +247,7 @@ impl StartResponse {
             }
             Err(error) => state.error = Some(error.clone()),
         }
-        Ok(Writer {
-            shared: self.shared.clone(),
-        })
+        Ok(self.writer())
     }
 
     /// A `start_response` for the application a middleware wraps: the application's calls
@@ -263,25 +295,13 @@ impl StartResponse {
     /// assert_eq!(response.text(), "framed? no");
     /// ```
     pub fn intercept(&self, hooks: impl Intercept) -> StartResponse {
-        let shared = Arc::new(Shared {
+        Self::with_shared(Shared {
             state: Mutex::default(),
             interposed: Some(Interposed {
                 outer: self.clone(),
                 hooks: Box::new(hooks),
             }),
-        });
-        let for_call = shared.clone();
-        let call = Arc::new(move |status: &str, headers: &[(&str, &str)]| {
-            if let Some(interposed) = &for_call.interposed {
-                interposed
-                    .hooks
-                    .start_response(&interposed.outer, status, headers);
-            }
-            Writer {
-                shared: for_call.clone(),
-            }
-        });
-        Self { call, shared }
+        })
     }
 
     /// The legacy `write()` callable of this response, the one `start_response` returns,
@@ -289,22 +309,27 @@ impl StartResponse {
     /// Writing through it before `start_response` was called is an error, as in Python.
     pub fn writer(&self) -> Writer {
         Writer {
-            shared: self.shared.clone(),
+            owner: self.clone(),
         }
     }
 
     /// Whether the server has sent the status and headers, after which the response can no
     /// longer be replaced (even [`with_exc_info`](Self::with_exc_info) fails).
     pub fn is_sent(&self) -> bool {
-        self.shared().lock().committed
+        self.outermost().lock().committed
     }
 
     /// The response the server reads: for an intercepted `start_response`, the outermost one.
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
-        match &self.shared.interposed {
-            Some(interposed) => interposed.outer.shared(),
-            None => &self.shared,
+    pub(crate) fn outermost(&self) -> &StartResponse {
+        match &self.inner.shared.interposed {
+            Some(interposed) => interposed.outer.outermost(),
+            None => self,
         }
+    }
+
+    /// This `start_response`'s own state (not the outermost one's).
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner.shared.lock()
     }
 }
 
@@ -318,13 +343,13 @@ impl Deref for StartResponse {
     type Target = StartResponseFn;
 
     fn deref(&self) -> &StartResponseFn {
-        &*self.call
+        &self.inner.call
     }
 }
 
 impl fmt::Debug for StartResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.shared().lock();
+        let state = self.outermost().lock();
         match (&state.head, state.committed) {
             (_, true) => f.write_str("<start_response: sent>"),
             (Some(head), false) => write!(f, "<start_response: {}>", head.status),
@@ -336,16 +361,16 @@ impl fmt::Debug for StartResponse {
 /// The legacy `write()` callable that `start_response` returns (PEP 3333 discourages it:
 /// return the body instead). Written data goes out before the returned body.
 pub struct Writer {
-    shared: Arc<Shared>,
+    owner: StartResponse,
 }
 
 impl io::Write for Writer {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if let Some(interposed) = &self.shared.interposed {
+        if let Some(interposed) = &self.owner.inner.shared.interposed {
             interposed.hooks.write(&interposed.outer, data)?;
             return Ok(data.len());
         }
-        let mut state = self.shared.lock();
+        let mut state = self.owner.lock();
         if !state.called {
             state
                 .error
@@ -405,21 +430,22 @@ fn parse_status(status: &str) -> Result<(StatusCode, Option<String>), ContractEr
     if bytes.len() < 4 || !bytes[..3].iter().all(u8::is_ascii_digit) || bytes[3] != b' ' {
         return Err(bad("it must start with a 3-digit code and a space"));
     }
-    if status.chars().any(|c| c.is_control()) {
-        return Err(bad("it must not contain control characters"));
+    let reason = &status[4..];
+    // Printable ASCII (the usual reason) passes all three checks below at once.
+    if !reason.bytes().all(|b| matches!(b, b' '..=b'~')) {
+        if reason.chars().any(char::is_control) {
+            return Err(bad("it must not contain control characters"));
+        }
+        if reason.chars().any(|c| u32::from(c) > 0xFF) {
+            return Err(bad("it must not contain characters above U+00FF"));
+        }
     }
-    if status.ends_with(char::is_whitespace) && status.len() > 4 {
+    if reason.ends_with(char::is_whitespace) {
         return Err(bad("it must not end with whitespace"));
-    }
-    if latin1::encode(status).is_none() {
-        return Err(bad("it must not contain characters above U+00FF"));
     }
     let code =
         StatusCode::from_bytes(&bytes[..3]).map_err(|_| bad("the code must be at least 100"))?;
-    let reason = &status[4..];
-    let standard = code
-        .canonical_reason()
-        .is_some_and(|standard| standard == reason);
+    let standard = code.canonical_reason() == Some(reason);
     Ok((code, (!standard).then(|| reason.to_owned())))
 }
 
@@ -429,14 +455,14 @@ mod tests {
     use std::io::Write;
 
     fn first_error(sr: &StartResponse) -> Option<ContractError> {
-        sr.shared.lock().error.clone()
+        sr.lock().error.clone()
     }
 
     #[test]
     fn reads_like_python() {
         let start_response = StartResponse::new();
         start_response("200 OK", &[("Content-Type", "text/html")]);
-        let state = start_response.shared.lock();
+        let state = start_response.lock();
         let head = state.head.as_ref().unwrap();
         assert_eq!(head.status, StatusCode::OK);
         assert_eq!(head.reason, None);
@@ -533,7 +559,7 @@ mod tests {
             first_error(&start_response),
             Some(ContractError::BadStatus { .. })
         ));
-        assert!(start_response.shared.lock().head.is_none());
+        assert!(start_response.lock().head.is_none());
     }
 
     #[test]
@@ -547,7 +573,7 @@ mod tests {
                 &"boom",
             )
             .unwrap();
-        let state = start_response.shared.lock();
+        let state = start_response.lock();
         assert_eq!(
             state.head.as_ref().unwrap().status,
             StatusCode::INTERNAL_SERVER_ERROR
@@ -559,7 +585,7 @@ mod tests {
     fn exc_info_after_sending_is_refused() {
         let start_response = StartResponse::new();
         start_response("200 OK", &[]);
-        start_response.shared.lock().committed = true;
+        start_response.lock().committed = true;
         let refused = start_response.with_exc_info("500 Internal Server Error", &[], &"late");
         assert_eq!(refused.unwrap_err(), ContractError::HeadersAlreadySent);
     }
@@ -567,9 +593,7 @@ mod tests {
     #[test]
     fn write_before_start_response_is_an_error() {
         let start_response = StartResponse::new();
-        let mut writer = Writer {
-            shared: start_response.shared.clone(),
-        };
+        let mut writer = start_response.writer();
         assert!(writer.write_all(b"early").is_err());
         assert_eq!(
             first_error(&start_response),
@@ -628,7 +652,7 @@ mod tests {
                 "write  late"
             ]
         );
-        let state = outer.shared.lock();
+        let state = outer.lock();
         assert_eq!(
             state.head.as_ref().unwrap().status,
             StatusCode::INTERNAL_SERVER_ERROR
@@ -651,7 +675,7 @@ mod tests {
         let outer = StartResponse::new();
         let inner = outer.intercept(Rewrite);
         inner("200 OK", &[]).write_all(b"dropped").unwrap();
-        let state = outer.shared.lock();
+        let state = outer.lock();
         assert_eq!(state.head.as_ref().unwrap().status.as_u16(), 203);
         assert!(state.written.is_empty());
     }
@@ -664,9 +688,9 @@ mod tests {
         let inner = middle.intercept(Recorder(seen.clone()));
         inner("204 No Content", &[]);
         assert_eq!(*seen.lock().unwrap(), ["start 204 No Content"; 2]);
-        assert!(Arc::ptr_eq(inner.shared(), &outer.shared));
+        assert!(Arc::ptr_eq(&inner.outermost().inner, &outer.inner));
         assert!(!inner.is_sent());
-        outer.shared.lock().committed = true;
+        outer.lock().committed = true;
         assert!(inner.is_sent() && middle.is_sent());
         assert_eq!(format!("{inner:?}"), "<start_response: sent>");
     }
@@ -675,7 +699,7 @@ mod tests {
     fn errors_from_the_outer_start_response_reach_the_application() {
         let outer = StartResponse::new();
         outer("200 OK", &[]);
-        outer.shared.lock().committed = true;
+        outer.lock().committed = true;
         let inner = outer.intercept(Recorder(Arc::default()));
         let refused = inner.with_exc_info("500 Internal Server Error", &[], &"late");
         assert_eq!(refused.unwrap_err(), ContractError::HeadersAlreadySent);
@@ -687,6 +711,6 @@ mod tests {
         assert!(start_response.writer().write_all(b"too early").is_err());
         start_response("200 OK", &[]);
         start_response.writer().write_all(b"ok").unwrap();
-        assert_eq!(start_response.shared.lock().written, [Bytes::from("ok")]);
+        assert_eq!(start_response.lock().written, [Bytes::from("ok")]);
     }
 }

@@ -1747,7 +1747,7 @@ mod tests {
     fn a_server_that_sends_the_head_before_the_first_chunk_is_reported() {
         let start_response = StartResponse::new();
         let (mut body, lines) = call_directly(ok_app, &start_response);
-        start_response.shared().lock().committed = true; // what granian does
+        start_response.outermost().lock().committed = true; // what granian does
         assert_eq!(body.next().unwrap().unwrap(), "ok");
         assert_eq!(lines.lock().unwrap().len(), 1);
         assert!(lines.lock().unwrap()[0].starts_with(

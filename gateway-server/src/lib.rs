@@ -26,6 +26,7 @@
 mod body;
 mod cli;
 mod error;
+mod graceful;
 mod input;
 pub mod limits;
 mod pool;

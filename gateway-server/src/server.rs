@@ -1,13 +1,13 @@
 //! `make_server` and `serve_forever`: binding, the accept loop, graceful shutdown.
 
 use crate::error::bind_error;
+use crate::graceful::Connections;
 use crate::limits;
 use crate::pool::Pool;
 use crate::service::{serve, Shared};
 use gateway_core::{Application, Connection, ErrorSink};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
@@ -264,7 +264,7 @@ async fn accept_loop(
         http.http1().max_headers(config.max_headers);
     }
     http.http2().timer(TokioTimer::new());
-    let graceful = GracefulShutdown::new();
+    let connections = Connections::default();
     let mut stop = shutdown.subscribe();
     let stop_requested = stop_signal(&mut stop, config.handle_signals);
     tokio::pin!(stop_requested);
@@ -293,7 +293,7 @@ async fn accept_loop(
             serve(request, shared.clone(), connection.clone())
         });
         let http = http.clone();
-        let watcher = graceful.watcher();
+        let (entry, stop) = connections.open();
         tokio::spawn(async move {
             if tokio::time::timeout(header_read_timeout, first_bytes(&stream))
                 .await
@@ -302,13 +302,23 @@ async fn accept_loop(
                 tracing::debug!("closed a connection from {remote} that sent nothing in time");
                 return;
             }
-            let serving = watcher.watch(
-                http.serve_connection(TokioIo::new(stream), service)
-                    .into_owned(),
-            );
-            if let Err(error) = serving.await {
+            let serving = http
+                .serve_connection(TokioIo::new(stream), service)
+                .into_owned();
+            tokio::pin!(serving);
+            let served = tokio::select! {
+                biased;
+                served = serving.as_mut() => served,
+                _ = stop => {
+                    // Finish the request in flight (if any), then close.
+                    serving.as_mut().graceful_shutdown();
+                    serving.await
+                }
+            };
+            if let Err(error) = served {
                 tracing::debug!("connection from {remote} ended: {error}");
             }
+            drop(entry);
         });
     }
     drop(listener);
@@ -317,7 +327,7 @@ async fn accept_loop(
         config.shutdown_grace
     );
     tokio::select! {
-        () = graceful.shutdown() => tracing::info!("all connections closed"),
+        () = connections.shutdown() => tracing::info!("all connections closed"),
         () = tokio::time::sleep(config.shutdown_grace) => tracing::warn!("grace period over; dropping the remaining connections"),
     }
     Ok(())

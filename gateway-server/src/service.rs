@@ -76,7 +76,14 @@ pub(crate) async fn serve(
             Err(_) => (Exchange::server_error(), Rest::Done),
         }
     } else {
-        call.run_async(&shared.pool).await
+        // An `async` application (or a blocking one told to run inline) is called here, on
+        // the I/O thread.
+        let (outcome, sending) = call.call();
+        let body = match outcome {
+            Outcome::Ready(body) => body,
+            Outcome::Pending(future) => CatchUnwind(future).await,
+        };
+        sending.send_in_place(body, &shared.pool).await
     };
     Ok(respond(start, rest, is_head))
 }
@@ -139,17 +146,13 @@ impl Call {
         let (exchange, fault) = sending.exchange(body);
         send_from_thread(exchange, &fault, head_tx);
     }
+}
 
-    /// Calls the application on the I/O thread: an `async` application, or a blocking one
-    /// when the server was told to run inline. A body that may block is still pulled on the
-    /// application pool.
-    async fn run_async(self, pool: &Pool) -> (Start, Rest) {
-        let (outcome, sending) = self.call();
-        let body = match outcome {
-            Outcome::Ready(body) => body,
-            Outcome::Pending(future) => CatchUnwind(future).await,
-        };
-        let (mut exchange, fault) = sending.exchange(body);
+impl Sending {
+    /// Sends `body` from the I/O thread; a body that may block is pulled on the application
+    /// pool instead.
+    async fn send_in_place(self, body: Body, pool: &Pool) -> (Start, Rest) {
+        let (mut exchange, fault) = self.exchange(body);
         if !exchange.is_in_memory() {
             let (head_tx, head_rx) = oneshot::channel();
             pool.spawn(move || send_from_thread(exchange, &fault, head_tx));
@@ -165,9 +168,7 @@ impl Call {
         };
         (start, rest)
     }
-}
 
-impl Sending {
     /// The exchange that sends `body` (head only for a HEAD request), and the request
     /// body's fault flag.
     fn exchange(self, body: Body) -> (Exchange, BodyFault) {
@@ -235,9 +236,9 @@ fn respond(start: Start, rest: Rest, is_head: bool) -> Response<ResponseBody> {
             headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
         }
     }
-    if !headers.contains_key(SERVER) {
-        headers.insert(SERVER, HeaderValue::from_static(SERVER_SOFTWARE));
-    }
+    headers
+        .entry(SERVER)
+        .or_insert(HeaderValue::from_static(SERVER_SOFTWARE));
     let first = (!first.is_empty()).then_some(first);
     let body = match (is_head, rest) {
         (true, _) | (false, Rest::Done) => Chunks::Full(if is_head { None } else { first }),
