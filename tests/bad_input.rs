@@ -95,6 +95,57 @@ fn a_client_sending_one_byte_at_a_time_is_disconnected() {
 }
 
 #[test]
+fn a_partial_http2_preface_then_silence_is_disconnected() {
+    let (server, seen) = counting_server();
+    let mut stream = raw_connect(server.addr);
+    stream.write_all(b"PRI * HTTP/2.0\r\n").unwrap();
+    let started = Instant::now();
+    let _ = read_until_close(&mut stream);
+    assert!(
+        started.elapsed() < IO_TIMEOUT,
+        "closed by the server, not by the test's timeout"
+    );
+    assert_eq!(seen.load(Ordering::SeqCst), 0);
+    assert_still_serving(&server);
+}
+
+#[test]
+fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
+    let (server, seen) = counting_server();
+    let mut stream = raw_connect(server.addr);
+    stream
+        .write_all(b"GET /first HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let text = read_until_close(&mut stream);
+    assert!(started.elapsed() < IO_TIMEOUT, "closed by the server");
+    assert!(
+        text.starts_with("HTTP/1.1 200") && text.contains("/first"),
+        "{text}"
+    );
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_request_slower_than_the_header_timeout_is_not_cut_off() {
+    let (server, seen) = counting_server();
+    let mut stream = raw_connect(server.addr);
+    stream
+        .write_all(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nab")
+        .unwrap();
+    // The head is complete: from here the request is in flight, and its body may take
+    // longer than the 1 s header timeout.
+    std::thread::sleep(Duration::from_millis(2500));
+    stream.write_all(b"cde").unwrap();
+    let text = read_until_close(&mut stream);
+    assert!(
+        text.starts_with("HTTP/1.1 200") && text.ends_with("/upload read Ok(5)"),
+        "{text}"
+    );
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+}
+
+#[test]
 fn two_host_headers_answer_400() {
     let (server, seen) = counting_server();
     assert_eq!(

@@ -1,5 +1,6 @@
 //! The response body as hyper sends it.
 
+use crate::idle::Busy;
 use bytes::Bytes;
 use gateway_core::{ContractError, Exchange};
 use http_body::{Frame, SizeHint};
@@ -16,6 +17,8 @@ pub(crate) struct ResponseBody {
     chunks: Chunks,
     /// An error held back for one poll, so hyper first flushes the bytes it has.
     failure: Option<ContractError>,
+    /// Keeps the connection counted busy (no idle timeout) until the body is done.
+    busy: Option<Busy>,
 }
 
 pub(crate) enum Chunks {
@@ -32,7 +35,15 @@ impl From<Chunks> for ResponseBody {
         Self {
             chunks,
             failure: None,
+            busy: None,
         }
+    }
+}
+
+impl ResponseBody {
+    /// Holds `busy` until hyper has sent this body (or given up on it).
+    pub(crate) fn keep_busy(&mut self, busy: Busy) {
+        self.busy = Some(busy);
     }
 }
 

@@ -27,6 +27,7 @@ mod body;
 mod cli;
 mod error;
 mod graceful;
+mod idle;
 mod input;
 pub mod limits;
 mod pool;

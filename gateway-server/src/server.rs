@@ -2,6 +2,7 @@
 
 use crate::error::bind_error;
 use crate::graceful::Connections;
+use crate::idle::Activity;
 use crate::limits;
 use crate::pool::Pool;
 use crate::service::{serve, Shared};
@@ -254,9 +255,10 @@ async fn accept_loop(
 ) -> io::Result<()> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let mut http = auto::Builder::new(TokioExecutor::new());
+    // hyper's own header timeout arms a timer per request; `idle.rs` does the job per
+    // connection, far cheaper.
     http.http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(config.header_read_timeout)
+        .header_read_timeout(None)
         .max_buf_size(config.max_head_size);
     if config.max_headers != limits::MAX_HEADERS {
         // hyper parses up to 100 headers in a stack buffer; any explicit setting moves them
@@ -282,33 +284,36 @@ async fn accept_loop(
             () = &mut stop_requested => break,
         };
         let _ = stream.set_nodelay(true);
-        let header_read_timeout = config.header_read_timeout;
         let mut connection = Connection::new(Some(local_addr), Some(remote));
         if let Some(sink) = &config.error_log {
             connection = connection.with_error_sink(sink.clone());
         }
         let connection = Arc::new(connection);
+        let activity = Activity::new();
+        let idle = activity.idle_for(config.header_read_timeout);
         let shared = shared.clone();
         let service = hyper::service::service_fn(move |request| {
-            serve(request, shared.clone(), connection.clone())
+            serve(
+                request,
+                shared.clone(),
+                connection.clone(),
+                activity.begin(),
+            )
         });
         let http = http.clone();
         let (entry, stop) = connections.open();
         tokio::spawn(async move {
-            if tokio::time::timeout(header_read_timeout, first_bytes(&stream))
-                .await
-                .is_err()
-            {
-                tracing::debug!("closed a connection from {remote} that sent nothing in time");
-                return;
-            }
             let serving = http
                 .serve_connection(TokioIo::new(stream), service)
                 .into_owned();
-            tokio::pin!(serving);
+            tokio::pin!(serving, idle);
             let served = tokio::select! {
                 biased;
                 served = serving.as_mut() => served,
+                () = &mut idle => {
+                    tracing::debug!("closed a connection from {remote}: no request head in time");
+                    return;
+                }
                 _ = stop => {
                     // Finish the request in flight (if any), then close.
                     serving.as_mut().graceful_shutdown();
@@ -331,22 +336,6 @@ async fn accept_loop(
         () = tokio::time::sleep(config.shutdown_grace) => tracing::warn!("grace period over; dropping the remaining connections"),
     }
     Ok(())
-}
-
-/// Waits until the client has sent enough for hyper-util to tell HTTP/1 from HTTP/2 (its
-/// protocol sniffing has no timeout of its own, and hyper's header timer only starts after
-/// it): the first byte that differs from the HTTP/2 preface, or the whole preface, or EOF.
-async fn first_bytes(stream: &tokio::net::TcpStream) -> io::Result<()> {
-    const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-    let mut peeked = [0; PREFACE.len()];
-    loop {
-        let n = stream.peek(&mut peeked).await?;
-        if n == 0 || n == PREFACE.len() || !PREFACE.starts_with(&peeked[..n]) {
-            return Ok(());
-        }
-        // A prefix of the preface: peeking again would return at once, so wait a little.
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
 }
 
 /// Resolves when a shutdown was asked for: through the handle, or by Ctrl-C / SIGTERM.

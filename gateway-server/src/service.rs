@@ -2,6 +2,7 @@
 //! response.
 
 use crate::body::{Chunks, ResponseBody};
+use crate::idle::Busy;
 use crate::input::{BodyFault, IncomingSource};
 use crate::pool::Pool;
 use bytes::Bytes;
@@ -32,11 +33,12 @@ pub(crate) struct Shared {
     pub(crate) runtime: Handle,
 }
 
-/// Answers one request.
+/// Answers one request; `busy` marks the connection busy until the response is sent.
 pub(crate) async fn serve(
     request: Request<Incoming>,
     shared: Arc<Shared>,
     connection: Arc<Connection>,
+    busy: Busy,
 ) -> Result<Response<ResponseBody>, Infallible> {
     if let Some(refusal) = refuse_ambiguous(&request) {
         return Ok(refusal);
@@ -85,7 +87,9 @@ pub(crate) async fn serve(
         };
         sending.send_in_place(body, &shared.pool).await
     };
-    Ok(respond(start, rest, is_head))
+    let mut response = respond(start, rest, is_head);
+    response.body_mut().keep_busy(busy);
+    Ok(response)
 }
 
 /// What follows the first chunk of a response.
