@@ -131,7 +131,9 @@ fn a_request_slower_than_the_header_timeout_is_not_cut_off() {
     let (server, seen) = counting_server();
     let mut stream = raw_connect(server.addr);
     stream
-        .write_all(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nab")
+        .write_all(
+            b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nab",
+        )
         .unwrap();
     // The head is complete: from here the request is in flight, and its body may take
     // longer than the 1 s header timeout.

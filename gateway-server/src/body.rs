@@ -1,6 +1,6 @@
 //! The response body as hyper sends it.
 
-use crate::idle::Busy;
+use crate::connections::Busy;
 use bytes::Bytes;
 use gateway_core::{ContractError, Exchange};
 use http_body::{Frame, SizeHint};

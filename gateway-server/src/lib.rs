@@ -25,9 +25,8 @@
 
 mod body;
 mod cli;
+mod connections;
 mod error;
-mod graceful;
-mod idle;
 mod input;
 pub mod limits;
 mod pool;

@@ -1,8 +1,7 @@
 //! `make_server` and `serve_forever`: binding, the accept loop, graceful shutdown.
 
+use crate::connections::Connections;
 use crate::error::bind_error;
-use crate::graceful::Connections;
-use crate::idle::Activity;
 use crate::limits;
 use crate::pool::Pool;
 use crate::service::{serve, Shared};
@@ -267,6 +266,7 @@ async fn accept_loop(
     }
     http.http2().timer(TokioTimer::new());
     let connections = Connections::default();
+    let close_idle = tokio::spawn(connections.clone().close_idle(config.header_read_timeout));
     let mut stop = shutdown.subscribe();
     let stop_requested = stop_signal(&mut stop, config.handle_signals);
     tokio::pin!(stop_requested);
@@ -289,41 +289,32 @@ async fn accept_loop(
             connection = connection.with_error_sink(sink.clone());
         }
         let connection = Arc::new(connection);
-        let activity = Activity::new();
-        let idle = activity.idle_for(config.header_read_timeout);
+        let entry = connections.open();
         let shared = shared.clone();
-        let service = hyper::service::service_fn(move |request| {
-            serve(
-                request,
-                shared.clone(),
-                connection.clone(),
-                activity.begin(),
-            )
-        });
         let http = http.clone();
-        let (entry, stop) = connections.open();
+        let requests = entry.requests();
         tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                serve(
+                    request,
+                    shared.clone(),
+                    connection.clone(),
+                    requests.begin(),
+                )
+            });
             let serving = http
                 .serve_connection(TokioIo::new(stream), service)
                 .into_owned();
-            tokio::pin!(serving, idle);
-            let served = tokio::select! {
-                biased;
-                served = serving.as_mut() => served,
-                () = &mut idle => {
-                    tracing::debug!("closed a connection from {remote}: no request head in time");
-                    return;
+            match entry
+                .serve(serving, |serving| serving.graceful_shutdown())
+                .await
+            {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::debug!("connection from {remote} ended: {error}"),
+                Err(_) => {
+                    tracing::debug!("closed a connection from {remote}: no request head in time")
                 }
-                _ = stop => {
-                    // Finish the request in flight (if any), then close.
-                    serving.as_mut().graceful_shutdown();
-                    serving.await
-                }
-            };
-            if let Err(error) = served {
-                tracing::debug!("connection from {remote} ended: {error}");
             }
-            drop(entry);
         });
     }
     drop(listener);
@@ -335,6 +326,7 @@ async fn accept_loop(
         () = connections.shutdown() => tracing::info!("all connections closed"),
         () = tokio::time::sleep(config.shutdown_grace) => tracing::warn!("grace period over; dropping the remaining connections"),
     }
+    close_idle.abort();
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! response.
 
 use crate::body::{Chunks, ResponseBody};
-use crate::idle::Busy;
+use crate::connections::Busy;
 use crate::input::{BodyFault, IncomingSource};
 use crate::pool::Pool;
 use bytes::Bytes;
