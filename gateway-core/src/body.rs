@@ -20,13 +20,17 @@ impl IntoChunk for Bytes {
     }
 }
 impl IntoChunk for Vec<u8> {
-    fn into_chunk(self) -> Bytes {
+    fn into_chunk(mut self) -> Bytes {
+        // `Bytes` takes a vector whose length is its capacity as it is; any other needs a
+        // second allocation (a shared header). Shrinking in place is cheaper (measured:
+        // one allocation less per `format!`ed chunk).
+        self.shrink_to_fit();
         Bytes::from(self)
     }
 }
 impl IntoChunk for String {
     fn into_chunk(self) -> Bytes {
-        Bytes::from(self)
+        self.into_bytes().into_chunk()
     }
 }
 impl IntoChunk for &'static str {
