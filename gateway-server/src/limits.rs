@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
-/// How long a client may take to send a request head (slowloris defence). hyper applies
-/// no header timeout at all unless a timer is installed; gateway always installs one.
+/// How long a connection may stay idle (just accepted, or done with its last response)
+/// without completing a request head: the slowloris defence, which also closes idle
+/// keep-alive connections. Enforced by `connections.rs`, one timer per server, not hyper's
+/// per-request timer.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The largest request head (request line + headers), in bytes; a larger one answers 431.

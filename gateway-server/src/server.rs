@@ -105,7 +105,10 @@ impl ServerBuilder {
         self
     }
 
-    /// The time a client has to send a request head before the connection is closed.
+    /// The time a connection may stay idle (just accepted, or done with its last response)
+    /// without completing a request head; then it is closed. This bounds slow or silent
+    /// clients and idle keep-alive connections alike. It is checked a few times per period,
+    /// so a connection closes up to a quarter of it (at most a second) later.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.config.header_read_timeout = timeout;
         self
