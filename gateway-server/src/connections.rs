@@ -190,15 +190,12 @@ impl Watch {
         }
     }
 
-    /// Keeps `waker` as the one to wake, unless it wakes the same task as the one kept.
+    /// Keeps `waker` as the one to wake.
     fn remember(&self, waker: &Waker) {
-        let mut kept = self
+        *self
             .waker
             .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        if !kept.as_ref().is_some_and(|kept| kept.will_wake(waker)) {
-            *kept = Some(waker.clone());
-        }
+            .unwrap_or_else(|poison| poison.into_inner()) = Some(waker.clone());
     }
 }
 
@@ -225,10 +222,12 @@ impl Entry {
     ) -> Result<C::Output, IdleTooLong> {
         let mut connection = std::pin::pin!(connection);
         let mut finishing = false;
+        let mut remembered: Option<Waker> = None;
         std::future::poll_fn(|cx: &mut Context<'_>| {
-            // The waker of a task rarely changes: this takes the lock once per connection.
-            if !finishing {
+            // A task's waker rarely changes: the lock is taken about once per connection.
+            if !remembered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                 self.watch.remember(cx.waker());
+                remembered = Some(cx.waker().clone());
             }
             match self.watch.ask.load(Ordering::Acquire) {
                 CLOSE => return Poll::Ready(Err(IdleTooLong)),

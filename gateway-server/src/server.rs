@@ -4,7 +4,7 @@ use crate::connections::Connections;
 use crate::error::bind_error;
 use crate::limits;
 use crate::pool::Pool;
-use crate::service::{serve, Shared};
+use crate::service::{serve, PerConnection, Shared};
 use gateway_core::{Application, Connection, ErrorSink};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -291,20 +291,15 @@ async fn accept_loop(
         if let Some(sink) = &config.error_log {
             connection = connection.with_error_sink(sink.clone());
         }
-        let connection = Arc::new(connection);
         let entry = connections.open();
-        let shared = shared.clone();
+        let conn = Arc::new(PerConnection {
+            shared: shared.clone(),
+            connection: Arc::new(connection),
+            requests: entry.requests(),
+        });
         let http = http.clone();
-        let requests = entry.requests();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                serve(
-                    request,
-                    shared.clone(),
-                    connection.clone(),
-                    requests.begin(),
-                )
-            });
+            let service = hyper::service::service_fn(move |request| serve(request, conn.clone()));
             let serving = http
                 .serve_connection(TokioIo::new(stream), service)
                 .into_owned();

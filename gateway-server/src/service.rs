@@ -2,7 +2,7 @@
 //! response.
 
 use crate::body::{Chunks, ResponseBody};
-use crate::connections::Busy;
+use crate::connections::Requests;
 use crate::input::{BodyFault, IncomingSource};
 use crate::pool::Pool;
 use bytes::Bytes;
@@ -33,13 +33,22 @@ pub(crate) struct Shared {
     pub(crate) runtime: Handle,
 }
 
-/// Answers one request; `busy` marks the connection busy until the response is sent.
+/// What the requests of one connection share. A request clones this, never the server-wide
+/// [`Shared`]: a reference count that every request of every I/O thread touched would bounce
+/// between the cores' caches.
+pub(crate) struct PerConnection {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) connection: Arc<Connection>,
+    pub(crate) requests: Requests,
+}
+
+/// Answers one request.
 pub(crate) async fn serve(
     request: Request<Incoming>,
-    shared: Arc<Shared>,
-    connection: Arc<Connection>,
-    busy: Busy,
+    conn: Arc<PerConnection>,
 ) -> Result<Response<ResponseBody>, Infallible> {
+    // Counts the connection busy until the response is sent (see `connections.rs`).
+    let busy = conn.requests.begin();
     if let Some(refusal) = refuse_ambiguous(&request) {
         return Ok(refusal);
     }
@@ -51,15 +60,14 @@ pub(crate) async fn serve(
     } else {
         Input::from_source(IncomingSource::new(
             incoming,
-            shared.runtime.clone(),
+            conn.shared.runtime.clone(),
             fault.clone(),
         ))
     };
-    let environ = Environ::new(head, connection.clone(), input);
+    let environ = Environ::new(head, conn.connection.clone(), input);
     let start_response = StartResponse::new();
-    let errors = connection.errors();
+    let errors = conn.connection.errors();
     let call = Call {
-        app: shared.app.clone(),
         environ,
         start_response,
         errors,
@@ -67,12 +75,16 @@ pub(crate) async fn serve(
         is_head,
     };
 
+    let shared = &conn.shared;
     let (start, rest) = if shared.app.blocking() && !shared.inline {
         // A plain `fn` application may block (a database, a file, a sleep): it runs on the
         // application pool, so a slow request never stalls the connections that share its
         // I/O thread. Why a pool of our own and not `spawn_blocking`: see `pool.rs`.
         let (head_tx, head_rx) = oneshot::channel();
-        shared.pool.spawn(move || call.run_blocking(head_tx));
+        let for_pool = conn.clone();
+        shared
+            .pool
+            .spawn(move || call.run_blocking(&*for_pool.shared.app, head_tx));
         match head_rx.await {
             Ok(started) => started,
             Err(_) => (Exchange::server_error(), Rest::Done),
@@ -80,7 +92,7 @@ pub(crate) async fn serve(
     } else {
         // An `async` application (or a blocking one told to run inline) is called here, on
         // the I/O thread.
-        let (outcome, sending) = call.call();
+        let (outcome, sending) = call.call(&*shared.app);
         let body = match outcome {
             Outcome::Ready(body) => body,
             Outcome::Pending(future) => CatchUnwind(future).await,
@@ -101,7 +113,6 @@ enum Rest {
 
 /// One application call with everything it needs.
 struct Call {
-    app: Arc<dyn Application>,
     environ: Environ,
     start_response: StartResponse,
     errors: Errors,
@@ -119,9 +130,8 @@ struct Sending {
 
 impl Call {
     /// Calls the application on this thread; a panic becomes a failed body.
-    fn call(self) -> (Outcome, Sending) {
+    fn call(self, app: &dyn Application) -> (Outcome, Sending) {
         let Call {
-            app,
             environ,
             start_response,
             errors,
@@ -141,8 +151,8 @@ impl Call {
     }
 
     /// Calls the application on this (pool) thread, then pulls its body here too.
-    fn run_blocking(self, head_tx: oneshot::Sender<(Start, Rest)>) {
-        let (outcome, sending) = self.call();
+    fn run_blocking(self, app: &dyn Application, head_tx: oneshot::Sender<(Start, Rest)>) {
+        let (outcome, sending) = self.call(app);
         let body = match outcome {
             Outcome::Ready(body) => body,
             Outcome::Pending(future) => Handle::current().block_on(CatchUnwind(future)),
