@@ -43,6 +43,13 @@ impl Errors {
     fn emit(&self, bytes: &[u8]) {
         self.log_line(&String::from_utf8_lossy(bytes));
     }
+
+    /// Emits an unfinished last line, if there is one.
+    fn emit_rest(&self, rest: Vec<u8>) {
+        if !rest.is_empty() {
+            self.emit(&rest);
+        }
+    }
 }
 
 impl io::Write for &Errors {
@@ -64,11 +71,9 @@ impl io::Write for &Errors {
             .partial
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
-        if !partial.is_empty() {
-            let line = std::mem::take(&mut *partial);
-            drop(partial);
-            self.emit(&line);
-        }
+        let rest = std::mem::take(&mut *partial);
+        drop(partial); // the sink may write to this stream again
+        self.emit_rest(rest);
         Ok(())
     }
 }
@@ -80,10 +85,8 @@ impl Drop for Errors {
             .partial
             .get_mut()
             .unwrap_or_else(|poison| poison.into_inner());
-        if !partial.is_empty() {
-            let line = std::mem::take(partial);
-            self.emit(&line);
-        }
+        let rest = std::mem::take(partial);
+        self.emit_rest(rest);
     }
 }
 
