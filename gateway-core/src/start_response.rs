@@ -407,11 +407,9 @@ pub fn parse_head(status: &str, headers: &[(&str, &str)]) -> Result<ResponseHead
                 name: name.to_owned(),
             });
         }
-        let header_value = latin1::encode(value)
-            .and_then(|bytes| HeaderValue::from_bytes(&bytes).ok())
-            .ok_or_else(|| ContractError::BadHeaderValue {
-                name: name.to_owned(),
-            })?;
+        let header_value = header_value(value).ok_or_else(|| ContractError::BadHeaderValue {
+            name: name.to_owned(),
+        })?;
         map.append(header_name, header_value);
     }
     Ok(ResponseHead {
@@ -419,6 +417,31 @@ pub fn parse_head(status: &str, headers: &[(&str, &str)]) -> Result<ResponseHead
         reason,
         headers: map,
     })
+}
+
+/// Header values so common that a response gets a static copy of them: `HeaderValue` from
+/// any other text copies it into an allocation of its own, once per response.
+const COMMON_VALUES: [&str; 12] = [
+    "text/html",
+    "text/html; charset=utf-8",
+    "text/plain",
+    "text/plain; charset=utf-8",
+    "application/json",
+    "application/octet-stream",
+    "text/css",
+    "text/javascript",
+    "no-cache",
+    "no-store",
+    "nosniff",
+    "bytes",
+];
+
+/// `value` as a header value: latin-1 text without control characters other than tab.
+fn header_value(value: &str) -> Option<HeaderValue> {
+    if let Some(common) = COMMON_VALUES.iter().find(|common| **common == value) {
+        return Some(HeaderValue::from_static(common));
+    }
+    latin1::encode(value).and_then(|bytes| HeaderValue::from_bytes(&bytes).ok())
 }
 
 fn parse_status(status: &str) -> Result<(StatusCode, Option<String>), ContractError> {
@@ -522,6 +545,15 @@ mod tests {
             );
         }
         assert!(parse_head("200 OK", &[("X-Test", "tab\tand café")]).is_ok());
+    }
+
+    #[test]
+    fn common_and_other_values_arrive_as_given() {
+        let values = ["text/html", "text/html; charset=UTF-8", "text/htm", "no-cache"];
+        let pairs: Vec<_> = values.iter().map(|value| ("X-Test", *value)).collect();
+        let head = parse_head("200 OK", &pairs).unwrap();
+        let got: Vec<_> = head.headers.get_all("x-test").iter().collect();
+        assert_eq!(got, values);
     }
 
     #[test]

@@ -13,12 +13,17 @@ use tokio::runtime::Handle;
 
 /// Set when the request body turned out to be malformed (a bad chunk, a body cut short):
 /// the response must then be a 400 and the connection must close.
+///
+/// The default watches nothing: a request without a body cannot have a malformed one, and
+/// most requests have none, so they skip the shared flag's allocation.
 #[derive(Clone, Default)]
-pub(crate) struct BodyFault(Arc<AtomicBool>);
+pub(crate) struct BodyFault(Option<Arc<AtomicBool>>);
 
 impl BodyFault {
     pub(crate) fn is_set(&self) -> bool {
-        self.0.load(Ordering::Acquire)
+        self.0
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Acquire))
     }
 }
 
@@ -32,16 +37,21 @@ impl BodyFault {
 pub(crate) struct IncomingSource {
     body: Incoming,
     runtime: Handle,
-    fault: BodyFault,
+    fault: Arc<AtomicBool>,
 }
 
 impl IncomingSource {
-    pub(crate) fn new(body: Incoming, runtime: Handle, fault: BodyFault) -> Self {
+    pub(crate) fn new(body: Incoming, runtime: Handle) -> Self {
         Self {
             body,
             runtime,
-            fault,
+            fault: Arc::default(),
         }
+    }
+
+    /// The flag this source sets when it finds the body malformed.
+    pub(crate) fn fault(&self) -> BodyFault {
+        BodyFault(Some(self.fault.clone()))
     }
 }
 
@@ -61,7 +71,7 @@ impl InputSource for IncomingSource {
                     }
                 }
                 Some(Err(error)) => {
-                    self.fault.0.store(true, Ordering::Release);
+                    self.fault.store(true, Ordering::Release);
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidData,
                         format!("malformed request body: {error}"),

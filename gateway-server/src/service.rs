@@ -54,15 +54,12 @@ pub(crate) async fn serve(
     }
     let is_head = request.method() == Method::HEAD;
     let (head, incoming) = request.into_parts();
-    let fault = BodyFault::default();
-    let input = if incoming.is_end_stream() {
-        Input::empty()
+    let (input, fault) = if incoming.is_end_stream() {
+        (Input::empty(), BodyFault::default())
     } else {
-        Input::from_source(IncomingSource::new(
-            incoming,
-            conn.shared.runtime.clone(),
-            fault.clone(),
-        ))
+        let source = IncomingSource::new(incoming, conn.shared.runtime.clone());
+        let fault = source.fault();
+        (Input::from_source(source), fault)
     };
     let environ = Environ::new(head, conn.connection.clone(), input);
     let start_response = StartResponse::new();
