@@ -549,7 +549,12 @@ mod tests {
 
     #[test]
     fn common_and_other_values_arrive_as_given() {
-        let values = ["text/html", "text/html; charset=UTF-8", "text/htm", "no-cache"];
+        let values = [
+            "text/html",
+            "text/html; charset=UTF-8",
+            "text/htm",
+            "no-cache",
+        ];
         let pairs: Vec<_> = values.iter().map(|value| ("X-Test", *value)).collect();
         let head = parse_head("200 OK", &pairs).unwrap();
         let got: Vec<_> = head.headers.get_all("x-test").iter().collect();

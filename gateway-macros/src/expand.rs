@@ -103,10 +103,7 @@ fn application(
         // Spanned at the function, so "future cannot be sent between threads safely" does too.
         let span = Span::call_site().located_at(name.span());
         let future = quote_spanned!(span=>
-            ::std::boxed::Box::pin(async move {
-                let environ = environ;
-                #body
-            })
+            ::std::boxed::Box::pin(async move { #body })
         );
         quote!(#krate::Outcome::Pending(#future))
     } else {

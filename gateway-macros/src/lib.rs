@@ -107,7 +107,6 @@ use proc_macro::TokenStream;
 ///
 /// ```text
 /// ::gateway::Outcome::Pending(::std::boxed::Box::pin(async move {
-///     let environ = environ;
 ///     ::gateway::IntoBody::into_body(application(&environ, start_response).await)
 /// }))
 /// // ...

@@ -63,11 +63,9 @@ pub(crate) async fn serve(
     };
     let environ = Environ::new(head, conn.connection.clone(), input);
     let start_response = StartResponse::new();
-    let errors = conn.connection.errors();
-    let call = Call {
-        environ,
-        start_response,
-        errors,
+    let sending = Sending {
+        slot: start_response.clone(),
+        errors: conn.connection.errors(),
         fault,
         is_head,
     };
@@ -79,9 +77,9 @@ pub(crate) async fn serve(
         // I/O thread. Why a pool of our own and not `spawn_blocking`: see `pool.rs`.
         let (head_tx, head_rx) = oneshot::channel();
         let for_pool = conn.clone();
-        shared
-            .pool
-            .spawn(move || call.run_blocking(&*for_pool.shared.app, head_tx));
+        shared.pool.spawn(move || {
+            sending.run_blocking(&*for_pool.shared.app, environ, start_response, head_tx)
+        });
         match head_rx.await {
             Ok(started) => started,
             Err(_) => (Exchange::server_error(), Rest::Done),
@@ -89,8 +87,7 @@ pub(crate) async fn serve(
     } else {
         // An `async` application (or a blocking one told to run inline) is called here, on
         // the I/O thread.
-        let (outcome, sending) = call.call(&*shared.app);
-        let body = match outcome {
+        let body = match call(&*shared.app, environ, start_response) {
             Outcome::Ready(body) => body,
             Outcome::Pending(future) => CatchUnwind(future).await,
         };
@@ -108,15 +105,6 @@ enum Rest {
     Streamed(mpsc::Receiver<Result<Bytes, ContractError>>),
 }
 
-/// One application call with everything it needs.
-struct Call {
-    environ: Environ,
-    start_response: StartResponse,
-    errors: Errors,
-    fault: BodyFault,
-    is_head: bool,
-}
-
 /// How to send a body once the application has given it.
 struct Sending {
     slot: StartResponse,
@@ -125,41 +113,31 @@ struct Sending {
     is_head: bool,
 }
 
-impl Call {
-    /// Calls the application on this thread; a panic becomes a failed body.
-    fn call(self, app: &dyn Application) -> (Outcome, Sending) {
-        let Call {
-            environ,
-            start_response,
-            errors,
-            fault,
-            is_head,
-        } = self;
-        let slot = start_response.clone();
-        let outcome = catch_unwind(AssertUnwindSafe(|| app.call(environ, start_response)))
-            .unwrap_or_else(|panic| Outcome::Ready(Body::from(ContractError::from_panic(panic))));
-        let sending = Sending {
-            slot,
-            errors,
-            fault,
-            is_head,
-        };
-        (outcome, sending)
-    }
-
-    /// Calls the application on this (pool) thread, then pulls its body here too.
-    fn run_blocking(self, app: &dyn Application, head_tx: oneshot::Sender<(Start, Rest)>) {
-        let (outcome, sending) = self.call(app);
-        let body = match outcome {
-            Outcome::Ready(body) => body,
-            Outcome::Pending(future) => Handle::current().block_on(CatchUnwind(future)),
-        };
-        let (exchange, fault) = sending.exchange(body);
-        send_from_thread(exchange, &fault, head_tx);
-    }
+/// Calls the application on this thread; a panic becomes a failed body. The environ goes
+/// straight from the caller into the call: it is the request's largest value, and every
+/// move is a copy.
+fn call(app: &dyn Application, environ: Environ, start_response: StartResponse) -> Outcome {
+    catch_unwind(AssertUnwindSafe(|| app.call(environ, start_response)))
+        .unwrap_or_else(|panic| Outcome::Ready(Body::from(ContractError::from_panic(panic))))
 }
 
 impl Sending {
+    /// Calls the application on this (pool) thread, then pulls its body here too.
+    fn run_blocking(
+        self,
+        app: &dyn Application,
+        environ: Environ,
+        start_response: StartResponse,
+        head_tx: oneshot::Sender<(Start, Rest)>,
+    ) {
+        let body = match call(app, environ, start_response) {
+            Outcome::Ready(body) => body,
+            Outcome::Pending(future) => Handle::current().block_on(CatchUnwind(future)),
+        };
+        let (exchange, fault) = self.exchange(body);
+        send_from_thread(exchange, &fault, head_tx);
+    }
+
     /// Sends `body` from the I/O thread; a body that may block is pulled on the application
     /// pool instead.
     async fn send_in_place(self, body: Body, pool: &Pool) -> (Start, Rest) {
