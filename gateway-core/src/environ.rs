@@ -1,6 +1,7 @@
 //! `environ`: the request as PEP 3333's dict of CGI and `wsgi.*` keys.
 
 use crate::errors::{ErrorSink, Errors};
+use crate::header_maps;
 use crate::input::{Input, InputReader};
 use crate::latin1;
 use http::header::{self, HeaderMap, HeaderName};
@@ -534,6 +535,13 @@ impl Environ {
     /// response after the environ was handed to the application.
     pub fn errors_handle(&self) -> Errors {
         self.connection.errors()
+    }
+}
+
+impl Drop for Environ {
+    fn drop(&mut self) {
+        // The request's header map becomes the map of a later response on this thread.
+        header_maps::give_back(std::mem::take(&mut self.head.headers));
     }
 }
 

@@ -34,6 +34,7 @@ mod environ;
 mod error;
 mod errors;
 mod handler;
+mod header_maps;
 mod input;
 pub mod latin1;
 mod start_response;

@@ -1,6 +1,7 @@
 //! `start_response`: how the application gives its status and headers.
 
 use crate::error::ContractError;
+use crate::header_maps;
 use crate::latin1;
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
@@ -396,7 +397,7 @@ impl fmt::Debug for Writer {
 pub fn parse_head(status: &str, headers: &[(&str, &str)]) -> Result<ResponseHead, ContractError> {
     let (status, reason) = parse_status(status)?;
     // Room for the two headers a server usually adds (Content-Length, Server).
-    let mut map = HeaderMap::with_capacity(headers.len() + 2);
+    let mut map = header_maps::take(headers.len() + 2);
     for &(name, value) in headers {
         let header_name =
             HeaderName::from_bytes(name.as_bytes()).map_err(|_| ContractError::BadHeaderName {
