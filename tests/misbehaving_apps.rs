@@ -27,7 +27,7 @@ fn assert_fails_with(
     let reply = get(server.addr, "/");
     assert_eq!(reply.status, status, "{}", reply.text());
     if status == 500 {
-        assert_eq!(reply.text(), gateway::SERVER_ERROR_BODY);
+        assert_eq!(reply.text(), support::SERVER_ERROR_BODY);
     }
     server.wait_for_error(reason);
     assert_eq!(get(server.addr, "/ok").text(), "still serving");

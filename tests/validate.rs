@@ -38,7 +38,7 @@ fn a_missing_content_type_answers_500_and_says_why() {
     let server = TestServer::start(example::checked());
     let reply = get(server.addr, "/mistake");
     assert_eq!(reply.status, 500);
-    assert_eq!(reply.text(), gateway::SERVER_ERROR_BODY);
+    assert_eq!(reply.text(), support::SERVER_ERROR_BODY);
     server.wait_for_error("validator: no Content-Type header in a \"200 OK\" response");
     assert_eq!(get(server.addr, "/").text(), "Hello, validated Web!");
 }

@@ -1,30 +1,15 @@
 //! `#[wsgi_app]` through the facade alone: `use gateway::...`, nothing from gateway-core or
 //! gateway-macros by name. The expansion must name `::gateway`.
 
-use gateway::testing::block_on;
-use gateway::{
-    wsgi_app, Application, Bytes, ContractError, Environ, Errors, Exchange, Outcome, StartResponse,
-};
+use gateway::{wsgi_app, Application, Bytes, ContractError, Environ, StartResponse, TestClient};
 
-/// Status and chunks, as a server would send them.
-fn get(app: &dyn Application, path: &str) -> Result<(u16, Vec<Bytes>), ContractError> {
-    let start_response = StartResponse::new();
-    let response = start_response.clone();
-    let environ = Environ::builder().uri(path).build();
-    let body = match app.call(environ, start_response) {
-        Outcome::Ready(body) => body,
-        Outcome::Pending(future) => block_on(future),
-    };
-    let mut exchange = Exchange::new(&response, body, Errors::default());
-    let start = exchange.start()?;
-    let mut chunks: Vec<Bytes> = Some(start.first)
-        .filter(|first| !first.is_empty())
-        .into_iter()
-        .collect();
-    while let Some(chunk) = exchange.next_chunk() {
-        chunks.push(chunk?);
+/// Status and body as a server would send them, or the reason of a 500.
+fn get(app: impl Application, path: &str) -> Result<(u16, Vec<Bytes>), String> {
+    let response = TestClient::new(app).get(path);
+    match response.errors.first() {
+        Some(reason) => Err(reason.clone()),
+        None => Ok((response.status.as_u16(), vec![response.body])),
     }
-    Ok((start.head.status.as_u16(), chunks))
 }
 
 /// The hello example of the crate docs.
@@ -52,11 +37,11 @@ fn broken(_environ: &Environ, start_response: StartResponse) -> Result<String, S
 #[test]
 fn a_plain_function_is_an_application() {
     assert_eq!(
-        get(&hello, "/").unwrap(),
+        get(hello, "/").unwrap(),
         (200, vec![Bytes::from("<h1>Hello, Web!</h1>")])
     );
     assert_eq!(
-        get(&hello, "/Ada").unwrap(),
+        get(hello, "/Ada").unwrap(),
         (200, vec![Bytes::from("<h1>Hello, Ada!</h1>")])
     );
     assert!(hello.blocking());
@@ -65,7 +50,7 @@ fn a_plain_function_is_an_application() {
 #[test]
 fn an_async_function_is_an_application() {
     assert_eq!(
-        get(&greeting, "/Grace").unwrap(),
+        get(greeting, "/Grace").unwrap(),
         (200, vec![Bytes::from("Hello, Grace!")])
     );
     assert!(!greeting.blocking());
@@ -74,9 +59,10 @@ fn an_async_function_is_an_application() {
 #[test]
 fn an_err_is_a_failed_response() {
     assert_eq!(
-        get(&broken, "/").unwrap_err(),
+        get(broken, "/").unwrap_err(),
         ContractError::Failed {
             message: "no database".to_owned()
         }
+        .to_string()
     );
 }

@@ -1,6 +1,6 @@
 //! The response body: what the application returns, pulled one chunk at a time.
 
-use crate::error::ContractError;
+use crate::contract_error::ContractError;
 use bytes::Bytes;
 use std::fmt;
 

@@ -1,9 +1,11 @@
 //! `environ`: the request as PEP 3333's dict of CGI and `wsgi.*` keys.
 
-use crate::errors::{ErrorSink, Errors};
+use crate::error_log::{ErrorLog, ErrorSink};
 use crate::header_maps;
+use crate::host::Connection;
 use crate::input::{Input, InputReader};
 use crate::latin1;
+use crate::wsgi_errors::Errors;
 use http::header::{self, HeaderMap, HeaderName};
 use http::{Method, Uri, Version};
 use std::any::Any;
@@ -15,67 +17,6 @@ use std::sync::Arc;
 
 /// `SERVER_SOFTWARE`, and the `Server` header the server adds.
 pub const SERVER_SOFTWARE: &str = concat!("gateway/", env!("CARGO_PKG_VERSION"));
-
-/// Facts about the connection a request came in on, shared by every request on it.
-///
-/// A server builds one per accepted connection; the strings are formatted once here rather
-/// than once per request.
-#[derive(Clone)]
-pub struct Connection {
-    local_addr: Option<SocketAddr>,
-    remote_addr: Option<SocketAddr>,
-    remote_ip: String,
-    remote_port: String,
-    server_name: String,
-    server_port: String,
-    url_scheme: &'static str,
-    multithread: bool,
-    error_sink: Option<ErrorSink>,
-}
-
-impl Connection {
-    /// A plain-HTTP connection between `local` (the server's side) and `remote` (the client).
-    pub fn new(local: Option<SocketAddr>, remote: Option<SocketAddr>) -> Self {
-        Self {
-            local_addr: local,
-            remote_addr: remote,
-            remote_ip: remote.map(|a| a.ip().to_string()).unwrap_or_default(),
-            remote_port: remote.map(|a| a.port().to_string()).unwrap_or_default(),
-            server_name: local.map_or_else(|| "localhost".to_owned(), |a| a.ip().to_string()),
-            server_port: local.map_or_else(|| "80".to_owned(), |a| a.port().to_string()),
-            url_scheme: "http",
-            multithread: true,
-            error_sink: None,
-        }
-    }
-
-    /// Sends the lines of every request's `wsgi.errors` to `sink` instead of `tracing`.
-    pub fn with_error_sink(mut self, sink: ErrorSink) -> Self {
-        self.error_sink = Some(sink);
-        self
-    }
-
-    /// Sets `wsgi.multithread` (true unless the server runs one request at a time).
-    pub fn with_multithread(mut self, multithread: bool) -> Self {
-        self.multithread = multithread;
-        self
-    }
-
-    /// A fresh `wsgi.errors` stream writing where this connection's requests write.
-    pub fn errors(&self) -> Errors {
-        Errors::new(self.error_sink.clone())
-    }
-}
-
-impl fmt::Debug for Connection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Connection")
-            .field("local_addr", &self.local_addr)
-            .field("remote_addr", &self.remote_addr)
-            .field("url_scheme", &self.url_scheme)
-            .finish_non_exhaustive()
-    }
-}
 
 /// A value a middleware stores in the environ under a key of its own (PEP 3333's
 /// extension point), for example `wsgiorg.routing_args`.
@@ -258,7 +199,7 @@ impl Environ {
     pub fn new(head: http::request::Parts, connection: Arc<Connection>, input: Input) -> Self {
         let path = decode_path(head.uri.path());
         let merged_headers = merge_headers(&head.headers);
-        let errors = connection.errors();
+        let errors = Errors::new(connection.error_log().clone());
         Self {
             head,
             connection,
@@ -531,10 +472,10 @@ impl Environ {
         &self.errors
     }
 
-    /// A second `wsgi.errors` stream writing where this one writes, for whoever drives the
-    /// response after the environ was handed to the application.
-    pub fn errors_handle(&self) -> Errors {
-        self.connection.errors()
+    /// The server's error log, where `wsgi.errors` writes: for whoever logs after the
+    /// environ was handed on (a middleware's body, the response being sent).
+    pub fn error_log(&self) -> ErrorLog {
+        self.connection.error_log().clone()
     }
 }
 
@@ -634,7 +575,7 @@ impl EnvironBuilder {
         let local = SocketAddr::from(([127, 0, 0, 1], 80));
         let mut connection = Connection::new(Some(local), self.remote);
         if let Some(sink) = self.error_sink {
-            connection = connection.with_error_sink(sink);
+            connection = connection.with_error_log(ErrorLog::to_sink(sink));
         }
         let connection = Arc::new(connection);
         let input = self.body.map_or_else(Input::empty, Input::from_bytes);

@@ -13,7 +13,7 @@
 //! applications.
 
 use crate::body::Body;
-use crate::errors::Errors;
+use crate::error_log::ErrorLog;
 use bytes::Bytes;
 use std::fmt;
 use std::io::{self, Read};
@@ -28,7 +28,7 @@ pub const DEFAULT_BLOCK_SIZE: usize = 8192;
 /// read before the body is pulled, and never more than one block at a time. The reader is
 /// dropped (PEP 3333's `close()`) as soon as it is exhausted, or with the wrapper.
 ///
-/// A read error ends the body: it is logged (to `wsgi.errors` when given with
+/// A read error ends the body: it is logged (to the request's error log when given with
 /// [`log_errors_to`](Self::log_errors_to), else through `tracing`). Give the response a
 /// `Content-Length`, so the server sees the body is short and closes the connection instead
 /// of ending the response as if it were complete.
@@ -48,7 +48,7 @@ pub const DEFAULT_BLOCK_SIZE: usize = 8192;
 pub struct FileWrapper<R> {
     reader: Option<R>,
     block_size: usize,
-    errors: Option<Errors>,
+    log: ErrorLog,
 }
 
 impl<R: Read> FileWrapper<R> {
@@ -62,14 +62,14 @@ impl<R: Read> FileWrapper<R> {
         Self {
             reader: Some(reader),
             block_size: block_size.max(1),
-            errors: None,
+            log: ErrorLog::default(),
         }
     }
 
-    /// Logs a read error to `errors` (the request's `wsgi.errors`, from
-    /// [`Environ::errors_handle`](crate::Environ::errors_handle)) instead of `tracing`.
-    pub fn log_errors_to(mut self, errors: Errors) -> Self {
-        self.errors = Some(errors);
+    /// Logs a read error to `log` (the request's error log, from
+    /// [`Environ::error_log`](crate::Environ::error_log)) instead of `tracing`.
+    pub fn log_errors_to(mut self, log: ErrorLog) -> Self {
+        self.log = log;
         self
     }
 
@@ -101,10 +101,7 @@ impl<R: Read> FileWrapper<R> {
 
     fn log(&self, error: &io::Error) {
         let line = format!("file_wrapper: reading the file failed, the body ends here: {error}");
-        match &self.errors {
-            Some(errors) => errors.log_line(&line),
-            None => tracing::error!(target: "wsgi.errors", "{line}"),
-        }
+        self.log.line(&line);
     }
 }
 
@@ -249,10 +246,10 @@ mod tests {
         }
         let lines = Arc::new(Mutex::new(Vec::<String>::new()));
         let sink = lines.clone();
-        let errors = Errors::new(Some(Arc::new(move |line: &str| {
+        let log = ErrorLog::to_sink(Arc::new(move |line: &str| {
             sink.lock().unwrap().push(line.to_owned())
-        })));
-        let mut wrapper = FileWrapper::new(Failing(0)).log_errors_to(errors);
+        }));
+        let mut wrapper = FileWrapper::new(Failing(0)).log_errors_to(log);
         assert_eq!(wrapper.next().unwrap(), "x");
         assert_eq!(wrapper.next(), None);
         assert_eq!(wrapper.next(), None);

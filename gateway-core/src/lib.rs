@@ -9,13 +9,13 @@
 //! |---|---|
 //! | `application(environ, start_response)` | [`Application`], or a fn with `#[wsgi_app]` |
 //! | `environ` dict | [`Environ`] (`environ["PATH_INFO"]`, [`Environ::get`], [`Environ::insert`]) |
-//! | `environ['wsgi.input']` | [`Environ::input`] ([`Input`], `Read + BufRead`) |
+//! | `environ['wsgi.input']` | [`Environ::input`] ([`InputReader`], `Read + BufRead`) |
 //! | `environ['wsgi.errors']` | [`Environ::errors`] ([`Errors`], `Write`) |
 //! | `start_response(status, headers)` | [`StartResponse`], called the same way |
 //! | `start_response(status, headers, exc_info)` | [`StartResponse::with_exc_info`] |
 //! | the `write()` it returns | [`Writer`] |
 //! | iterable of bytestrings, `close()` | [`Body`] (lazy or in memory), its `Drop` |
-//! | `wsgiref.handlers.BaseHandler` sending rules | [`Exchange`] |
+//! | `wsgiref.handlers.BaseHandler` (`run`, sending rules) | [`host::run`], [`host::Exchange`] (for servers) |
 //! | `wsgiref.util.is_hop_by_hop` | [`is_hop_by_hop`] |
 //! | werkzeug's test client | [`TestClient`] |
 //! | Routes / Selector / werkzeug's `DispatcherMiddleware` | [`Router`] |
@@ -30,15 +30,16 @@
 
 mod application;
 mod body;
+mod contract_error;
 mod environ;
-mod error;
-mod errors;
-mod handler;
+mod error_log;
 mod header_maps;
+pub mod host;
 mod input;
 pub mod latin1;
 mod start_response;
 pub mod testing;
+mod wsgi_errors;
 
 pub mod file_wrapper;
 pub mod headers;
@@ -50,23 +51,18 @@ pub mod validate;
 
 pub use application::{Application, BodyFuture, Outcome};
 pub use body::{Body, IntoBody, IntoChunk};
-pub use environ::{
-    Connection, Environ, EnvironBuilder, Extension, Value, ValueRef, SERVER_SOFTWARE,
-};
-pub use error::ContractError;
-pub use errors::{ErrorSink, Errors};
+pub use contract_error::ContractError;
+pub use environ::{Environ, EnvironBuilder, Extension, Value, ValueRef};
+pub use error_log::{ErrorLog, ErrorSink};
 pub use file_wrapper::FileWrapper;
-pub use handler::{Exchange, Start, SERVER_ERROR_BODY};
 pub use headers::Headers;
-pub use input::{Input, InputReader, InputSource};
+pub use input::InputReader;
 pub use router::{RouteError, Router, RouterBuilder, RoutingArgs};
-pub use start_response::{
-    is_hop_by_hop, parse_head, Intercept, ResponseHead, StartResponse, StartResponseFn, Writer,
-    HOP_BY_HOP,
-};
+pub use start_response::{is_hop_by_hop, Intercept, StartResponse, Writer, HOP_BY_HOP};
 pub use static_files::StaticFiles;
 pub use testing::{TestClient, TestRequest, TestResponse};
 pub use validate::{validator, Validator};
+pub use wsgi_errors::Errors;
 
 pub use bytes::Bytes;
 pub use http;

@@ -1,6 +1,6 @@
 //! `start_response`: how the application gives its status and headers.
 
-use crate::error::ContractError;
+use crate::contract_error::ContractError;
 use crate::header_maps;
 use crate::latin1;
 use bytes::Bytes;
@@ -29,7 +29,7 @@ pub fn is_hop_by_hop(name: &str) -> bool {
 }
 
 /// The signature of the `start_response` callable.
-pub type StartResponseFn = dyn Fn(&str, &[(&str, &str)]) -> Writer + Send + Sync;
+type StartResponseFn = dyn Fn(&str, &[(&str, &str)]) -> Writer + Send + Sync;
 
 /// `start_response`: called as a function, exactly as in Python.
 ///
@@ -394,7 +394,10 @@ impl fmt::Debug for Writer {
 }
 
 /// Checks a status line and headers as `start_response` receives them.
-pub fn parse_head(status: &str, headers: &[(&str, &str)]) -> Result<ResponseHead, ContractError> {
+pub(crate) fn parse_head(
+    status: &str,
+    headers: &[(&str, &str)],
+) -> Result<ResponseHead, ContractError> {
     let (status, reason) = parse_status(status)?;
     // Room for the two headers a server usually adds (Content-Length, Server).
     let mut map = header_maps::take(headers.len() + 2);

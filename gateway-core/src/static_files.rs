@@ -276,7 +276,7 @@ impl<A: Application> StaticFiles<A> {
             return Body::empty();
         }
         FileWrapper::with_block_size(reader, self.block_size)
-            .log_errors_to(environ.errors_handle())
+            .log_errors_to(environ.error_log())
             .into_body()
     }
 }
@@ -317,7 +317,7 @@ fn fail(environ: &Environ, start_response: &StartResponse, reason: &str) -> Body
         "500 Internal Server Error",
         &[("Content-Type", "text/plain")],
     );
-    crate::handler::SERVER_ERROR_BODY.into_body()
+    crate::host::SERVER_ERROR_BODY.into_body()
 }
 
 /// Whether a request target holds `%2F` or `%5C` (any case).

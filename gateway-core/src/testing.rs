@@ -1,11 +1,9 @@
 //! An in-process test client: calls any [`Application`] without a socket, the way
 //! werkzeug's test client does, and gives back what a client would have received.
 
-use crate::application::{Application, Outcome};
-use crate::body::Body;
+use crate::application::Application;
 use crate::environ::{Environ, EnvironBuilder};
-use crate::handler::{Exchange, Start};
-use crate::start_response::StartResponse;
+use crate::host::{run, Running, Start};
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode};
 use std::future::Future;
@@ -15,8 +13,9 @@ use std::task::{Context, Poll, Wake, Waker};
 /// Calls an application in process.
 ///
 /// The environ is filled like wsgiref's `setup_testing_defaults` (`127.0.0.1`, port 80,
-/// `Host: 127.0.0.1`), the response is driven by the same rules a server follows
-/// ([`Exchange`]), and what the application wrote to `wsgi.errors` comes back with it.
+/// `Host: 127.0.0.1`), the application is run by the same sequence a server uses
+/// ([`host::run`](crate::host::run)), and what it wrote to `wsgi.errors` comes back with the
+/// response.
 ///
 /// ```
 /// use gateway_core::{Environ, StartResponse, TestClient};
@@ -132,26 +131,12 @@ impl<A: Application> TestClient<A> {
                     .push(line.to_owned())
             }))
             .build();
-        let errors = environ.errors_handle();
-        let is_head = environ.method() == http::Method::HEAD;
-        let start_response = StartResponse::new();
-        let kept = start_response.clone();
-        let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.app.call(environ, start_response)
-        }));
-        let body = match called {
-            Ok(Outcome::Ready(body)) => body,
-            Ok(Outcome::Pending(future)) => block_on(future),
-            Err(panic) => Body::from(crate::ContractError::from_panic(panic)),
+        let mut exchange = match run(&self.app, environ) {
+            Running::Ready(exchange) => exchange,
+            Running::Pending(pending) => block_on(pending),
         };
-        let mut exchange = Exchange::new(&kept, body, errors);
-        if is_head {
-            exchange = exchange.headers_only();
-        }
-        let (start, mut truncated) = match exchange.start() {
-            Ok(start) => (start, false),
-            Err(_) => (Exchange::server_error(), false),
-        };
+        let start = exchange.start();
+        let mut truncated = false;
         let Start {
             head,
             first,
@@ -210,6 +195,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Body, StartResponse};
     use std::io::Read;
 
     #[test]

@@ -22,8 +22,8 @@
 //! `PATH_INFO`.
 
 use crate::environ::Environ;
-use crate::errors::Errors;
 use crate::input::Input;
+use crate::wsgi_errors::Errors;
 use percent_encoding::percent_decode_str;
 
 /// Python's `html.escape`: `&`, `<`, `>`, `"` and `'` become character references, so text
@@ -240,7 +240,7 @@ pub fn setup_testing_defaults(environ: &mut Environ) {
         environ.insert_object("wsgi.input", Input::empty());
     }
     if !environ.contains_key("wsgi.errors") {
-        environ.insert_object("wsgi.errors", Errors::new(None));
+        environ.insert_object("wsgi.errors", Errors::default());
     }
     let scheme = guess_scheme(environ);
     setdefault(environ, "wsgi.url_scheme", scheme);

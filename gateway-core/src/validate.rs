@@ -72,10 +72,10 @@
 
 use crate::application::{Application, Outcome};
 use crate::body::Body;
+use crate::contract_error::ContractError;
 use crate::environ::{Environ, ValueRef};
-use crate::error::ContractError;
-use crate::errors::Errors;
-use crate::handler::SERVER_ERROR_BODY;
+use crate::error_log::ErrorLog;
+use crate::host::SERVER_ERROR_BODY;
 use crate::latin1;
 use crate::start_response::{is_hop_by_hop, Intercept, StartResponse};
 use bytes::Bytes;
@@ -120,7 +120,7 @@ impl<A: Application> Validator<A> {
 impl<A: Application> Application for Validator<A> {
     fn call(&self, environ: Environ, start_response: StartResponse) -> Outcome {
         let check = Arc::new(Check {
-            errors: environ.errors_handle(),
+            errors: environ.error_log(),
             is_head: environ.get("REQUEST_METHOD") == Some("HEAD"),
             outer: start_response,
             state: Mutex::default(),
@@ -707,7 +707,7 @@ fn check_header_value(value: &str) -> Result<(), &'static str> {
 /// `start_response` and the wrapper around the body.
 struct Check {
     outer: StartResponse,
-    errors: Errors,
+    errors: ErrorLog,
     is_head: bool,
     state: Mutex<State>,
 }
@@ -753,7 +753,7 @@ impl Check {
         } else {
             "validator"
         };
-        self.errors.log_line(&format!("{kind}: {violation}"));
+        self.errors.line(&format!("{kind}: {violation}"));
         if !violation.is_warning() {
             self.replace(&violation);
         }
@@ -934,7 +934,7 @@ impl Checked {
             // the same failure (logged, connection closed).
             std::panic::resume_unwind(Box::new(error.to_string()));
         }
-        self.check.errors.log_line(&error.to_string());
+        self.check.errors.line(&error.to_string());
         self.check.replace(&error);
     }
 

@@ -1,15 +1,14 @@
-//! Every return type `#[wsgi_app]` accepts, called through `Application::call` and sent
-//! through `Exchange` as a server would, with gateway-core and gateway-macros alone (no
-//! facade, no runtime).
+//! Every return type `#[wsgi_app]` accepts, run and sent through `host::run` and `Exchange`
+//! as a server would, with gateway-core and gateway-macros alone (no facade, no runtime).
 
+use gateway_core::host::{run, Exchange, Running};
 use gateway_core::testing::block_on;
-use gateway_core::{
-    Application, Body, Bytes, ContractError, Environ, Errors, Exchange, Outcome, StartResponse,
-};
+use gateway_core::{Application, Body, Bytes, ContractError, Environ, Outcome, StartResponse};
 use gateway_macros::wsgi_app;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 /// What the client would receive.
@@ -35,42 +34,51 @@ fn environ(path: &str) -> Environ {
 }
 
 /// Calls `app` as a server does, awaiting it if it is `async`, and sends the body up to the
-/// first chunk; the rest stays in the exchange.
-fn call(app: &dyn Application, path: &str) -> (Exchange, Result<Response, ContractError>) {
-    let start_response = StartResponse::new();
-    let response = start_response.clone();
-    let body = match app.call(environ(path), start_response) {
-        Outcome::Ready(body) => body,
-        Outcome::Pending(future) => block_on(future),
+/// first chunk; the rest stays in the exchange. A broken contract is the error-log line.
+fn call(app: &dyn Application, path: &str) -> (Exchange, Result<Response, String>) {
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    let environ = Environ::builder()
+        .uri(path)
+        .error_sink(Arc::new(move |line: &str| {
+            sink.lock().unwrap().push(line.to_owned())
+        }))
+        .build();
+    let mut exchange = match run(app, environ) {
+        Running::Ready(exchange) => exchange,
+        Running::Pending(pending) => block_on(pending),
     };
-    let mut exchange = Exchange::new(&response, body, Errors::default());
-    let start = exchange.start().map(|start| {
-        let header = |name| {
-            start.head.headers.get(name).map(|value| {
-                value
-                    .to_str()
-                    .map_or_else(|_| "(not text)".to_owned(), str::to_owned)
-            })
-        };
-        Response {
-            status: start.head.status.as_u16(),
-            content_type: header("content-type"),
-            content_length: start.content_length,
-            chunks: Some(start.first)
-                .filter(|first| !first.is_empty())
-                .into_iter()
-                .collect(),
-        }
-    });
-    (exchange, start)
+    let start = exchange.start();
+    if let Some(line) = lines.lock().unwrap().first() {
+        return (exchange, Err(line.clone()));
+    }
+    let header = |name| {
+        start.head.headers.get(name).map(|value| {
+            value
+                .to_str()
+                .map_or_else(|_| "(not text)".to_owned(), str::to_owned)
+        })
+    };
+    let response = Response {
+        status: start.head.status.as_u16(),
+        content_type: header("content-type"),
+        content_length: start.content_length,
+        chunks: Some(start.first.clone())
+            .filter(|first| !first.is_empty())
+            .into_iter()
+            .collect(),
+    };
+    (exchange, Ok(response))
 }
 
 /// The whole response.
-fn get(app: &dyn Application, path: &str) -> Result<Response, ContractError> {
+fn get(app: &dyn Application, path: &str) -> Result<Response, String> {
     let (mut exchange, response) = call(app, path);
     let mut response = response?;
     while let Some(chunk) = exchange.next_chunk() {
-        response.chunks.push(chunk?);
+        response
+            .chunks
+            .push(chunk.map_err(|error| error.to_string())?);
     }
     Ok(response)
 }
@@ -245,10 +253,11 @@ fn lazy_err(
     Err("no rows")
 }
 
-fn failed(message: &str) -> ContractError {
+fn failed(message: &str) -> String {
     ContractError::Failed {
         message: message.to_owned(),
     }
+    .to_string()
 }
 
 #[test]

@@ -2,7 +2,8 @@
 
 use crate::connections::Busy;
 use bytes::Bytes;
-use gateway_core::{ContractError, Exchange};
+use gateway_core::host::Exchange;
+use gateway_core::ContractError;
 use http_body::{Frame, SizeHint};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -14,33 +15,35 @@ use tokio::sync::mpsc;
 /// An error frame makes hyper close the connection, so a client whose response broke off
 /// sees a truncated response, never a silently complete one.
 pub(crate) struct ResponseBody {
-    chunks: Chunks,
+    /// The first chunk, already pulled to fix the head (none for HEAD and empty bodies).
+    first: Option<Bytes>,
+    rest: Rest,
     /// An error held back for one poll, so hyper first flushes the bytes it has.
     failure: Option<ContractError>,
     /// Keeps the connection counted busy (no idle timeout) until the body is done.
     busy: Option<Busy>,
 }
 
-pub(crate) enum Chunks {
-    /// The whole body (or nothing, for HEAD and errors).
-    Full(Option<Bytes>),
-    /// The first chunk, then the rest of an in-memory body, pulled as hyper asks.
-    InPlace(Option<Bytes>, Box<Exchange>),
-    /// The first chunk, then chunks sent by the thread that pulls the application's body.
-    Streamed(Option<Bytes>, mpsc::Receiver<Result<Bytes, ContractError>>),
+/// What follows the first chunk.
+pub(crate) enum Rest {
+    /// Nothing: the first chunk was the whole body.
+    Done,
+    /// The rest of an in-memory body, pulled as hyper asks.
+    InPlace(Box<Exchange>),
+    /// Chunks sent by the thread that pulls the application's body.
+    Streamed(mpsc::Receiver<Result<Bytes, ContractError>>),
 }
 
-impl From<Chunks> for ResponseBody {
-    fn from(chunks: Chunks) -> Self {
+impl ResponseBody {
+    pub(crate) fn new(first: Option<Bytes>, rest: Rest) -> Self {
         Self {
-            chunks,
+            first,
+            rest,
             failure: None,
             busy: None,
         }
     }
-}
 
-impl ResponseBody {
     /// Holds `busy` until hyper has sent this body (or given up on it).
     pub(crate) fn keep_busy(&mut self, busy: Busy) {
         self.busy = Some(busy);
@@ -59,17 +62,13 @@ impl http_body::Body for ResponseBody {
         if let Some(failure) = this.failure.take() {
             return Poll::Ready(Some(Err(failure)));
         }
-        let next = match &mut this.chunks {
-            Chunks::Full(chunk) => chunk.take().map(Ok),
-            Chunks::InPlace(first, exchange) => {
-                first.take().map(Ok).or_else(|| exchange.next_chunk())
-            }
-            Chunks::Streamed(first, chunks) => match first.take() {
-                Some(chunk) => Some(Ok(chunk)),
-                None => match chunks.poll_recv(cx) {
-                    Poll::Ready(next) => next,
-                    Poll::Pending => return Poll::Pending,
-                },
+        let next = match (this.first.take(), &mut this.rest) {
+            (Some(first), _) => Some(Ok(first)),
+            (None, Rest::Done) => None,
+            (None, Rest::InPlace(exchange)) => exchange.next_chunk(),
+            (None, Rest::Streamed(chunks)) => match chunks.poll_recv(cx) {
+                Poll::Ready(next) => next,
+                Poll::Pending => return Poll::Pending,
             },
         };
         match next {
@@ -84,14 +83,12 @@ impl http_body::Body for ResponseBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self.chunks, Chunks::Full(None))
+        self.first.is_none() && matches!(self.rest, Rest::Done)
     }
 
     fn size_hint(&self) -> SizeHint {
-        match &self.chunks {
-            Chunks::Full(chunk) => {
-                SizeHint::with_exact(chunk.as_ref().map_or(0, |c| c.len() as u64))
-            }
+        match &self.rest {
+            Rest::Done => SizeHint::with_exact(self.first.as_ref().map_or(0, |c| c.len() as u64)),
             _ => SizeHint::default(),
         }
     }

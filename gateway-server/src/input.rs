@@ -1,7 +1,7 @@
 //! Feeds hyper's streamed request body into the blocking `wsgi.input`.
 
 use bytes::Bytes;
-use gateway_core::InputSource;
+use gateway_core::host::InputSource;
 use http_body::Body as _;
 use hyper::body::Incoming;
 use std::future::poll_fn;

@@ -5,7 +5,8 @@ use crate::error::bind_error;
 use crate::limits;
 use crate::pool::Pool;
 use crate::service::{serve, PerConnection, Shared};
-use gateway_core::{Application, Connection, ErrorSink};
+use gateway_core::host::Connection;
+use gateway_core::{Application, ErrorLog, ErrorSink};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use std::io;
@@ -57,7 +58,7 @@ struct Config {
     workers: Option<usize>,
     inline: bool,
     handle_signals: bool,
-    error_log: Option<ErrorSink>,
+    error_log: ErrorLog,
 }
 
 /// Configures a [`Server`]: where it listens and the limits it enforces (see
@@ -92,7 +93,7 @@ impl Default for ServerBuilder {
                 workers: None,
                 inline: false,
                 handle_signals: true,
-                error_log: None,
+                error_log: ErrorLog::default(),
             },
         }
     }
@@ -162,7 +163,7 @@ impl ServerBuilder {
     /// Where `wsgi.errors` lines and contract violations go (default: `tracing` events with
     /// target `wsgi.errors`).
     pub fn error_log(mut self, sink: ErrorSink) -> Self {
-        self.config.error_log = Some(sink);
+        self.config.error_log = ErrorLog::to_sink(sink);
         self
     }
 
@@ -287,10 +288,8 @@ async fn accept_loop(
             () = &mut stop_requested => break,
         };
         let _ = stream.set_nodelay(true);
-        let mut connection = Connection::new(Some(local_addr), Some(remote));
-        if let Some(sink) = &config.error_log {
-            connection = connection.with_error_sink(sink.clone());
-        }
+        let connection = Connection::new(Some(local_addr), Some(remote))
+            .with_error_log(config.error_log.clone());
         let entry = connections.open();
         let conn = Arc::new(PerConnection {
             shared: shared.clone(),

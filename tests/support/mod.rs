@@ -11,6 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// The body of the server's 500 answer (wsgiref's words).
+#[allow(dead_code)]
+pub const SERVER_ERROR_BODY: &str = "A server error occurred.  Please contact the administrator.";
+
 /// Every test stops by itself: no read waits longer than this.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
 

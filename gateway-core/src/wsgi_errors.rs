@@ -1,17 +1,16 @@
 //! `wsgi.errors`: the application's line-oriented error stream.
 
+use crate::error_log::ErrorLog;
 use std::fmt;
 use std::io;
-use std::sync::{Arc, Mutex};
-
-/// Where complete lines written to `wsgi.errors` go.
-pub type ErrorSink = Arc<dyn Fn(&str) + Send + Sync>;
+use std::sync::Mutex;
 
 /// `wsgi.errors`: a [`Write`](io::Write) into the server's error log.
 ///
-/// Text is split into lines; each complete line becomes one error-log entry (by default a
-/// `tracing` event with target `wsgi.errors`, or the sink the server was given). A trailing
-/// partial line is emitted on [`flush`](io::Write::flush) and when the stream is dropped.
+/// Text is split into lines; each complete line becomes one entry of the server's error log
+/// (by default a `tracing` event with target `wsgi.errors`, or the sink the server was
+/// given). A trailing partial line is emitted on [`flush`](io::Write::flush) and when the
+/// stream is dropped. There is one stream per request.
 ///
 /// ```
 /// use std::io::Write;
@@ -19,25 +18,28 @@ pub type ErrorSink = Arc<dyn Fn(&str) + Send + Sync>;
 /// writeln!(environ.errors(), "could not parse the form").unwrap();
 /// ```
 pub struct Errors {
-    sink: Option<ErrorSink>,
+    log: ErrorLog,
     partial: Mutex<Vec<u8>>,
 }
 
 impl Errors {
-    /// A stream whose lines are sent to `sink`, or to `tracing` when `sink` is `None`.
-    pub fn new(sink: Option<ErrorSink>) -> Self {
+    /// A stream whose lines go to `log`.
+    pub(crate) fn new(log: ErrorLog) -> Self {
         Self {
-            sink,
+            log,
             partial: Mutex::new(Vec::new()),
         }
     }
 
     /// Writes one whole line (without its newline) to the error log.
     pub fn log_line(&self, line: &str) {
-        match &self.sink {
-            Some(sink) => sink(line),
-            None => tracing::error!(target: "wsgi.errors", "{line}"),
-        }
+        self.log.line(line);
+    }
+
+    /// The error log this stream writes to, for whoever logs after the request's environ
+    /// is gone (a middleware's body, the response being sent).
+    pub fn log(&self) -> &ErrorLog {
+        &self.log
     }
 
     fn emit(&self, bytes: &[u8]) {
@@ -92,7 +94,7 @@ impl Drop for Errors {
 
 impl Default for Errors {
     fn default() -> Self {
-        Self::new(None)
+        Self::new(ErrorLog::default())
     }
 }
 
@@ -106,11 +108,12 @@ impl fmt::Debug for Errors {
 mod tests {
     use super::*;
     use std::io::Write;
+    use std::sync::{Arc, Mutex};
 
     fn capture() -> (Errors, Arc<Mutex<Vec<String>>>) {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = lines.clone();
-        let errors = Errors::new(Some(Arc::new(move |line: &str| {
+        let errors = Errors::new(ErrorLog::to_sink(Arc::new(move |line: &str| {
             sink.lock().unwrap().push(line.to_owned())
         })));
         (errors, lines)

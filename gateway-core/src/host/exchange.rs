@@ -1,10 +1,11 @@
 //! PEP 3333's sending rules, in one place (wsgiref's `BaseHandler.finish_response`): when the
 //! head is final, how many bytes go out, and what a broken rule turns into. A server and the
-//! in-process test client both drive a response through [`Exchange`].
+//! in-process test client both drive a response through [`Exchange`], which
+//! [`run`](crate::host::run) builds.
 
 use crate::body::Body;
-use crate::error::ContractError;
-use crate::errors::Errors;
+use crate::contract_error::ContractError;
+use crate::error_log::ErrorLog;
 use crate::start_response::{ResponseHead, StartResponse};
 use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
@@ -16,7 +17,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// client).
 pub const SERVER_ERROR_BODY: &str = "A server error occurred.  Please contact the administrator.";
 
-/// The start of a response: its final head and the first bytes of its body.
+/// The start of a response: its final head and the first bytes of its body. This is the one
+/// shape of a response on its way out; what follows `first` is pulled from the [`Exchange`].
 #[derive(Debug)]
 pub struct Start {
     /// Status and headers, as the application gave them.
@@ -40,7 +42,8 @@ pub struct Start {
 ///   `Content-Length` is honoured: never more bytes than it says, and too few is an error
 ///   that closes the connection;
 /// * a panic, a missing `start_response`, a bad status or header become a [`ContractError`],
-///   written to `wsgi.errors`.
+///   written to the error log, and a plain 500 answer when nothing was sent yet;
+/// * for a HEAD request (and any 204 or 304) only the head goes out.
 ///
 /// The body is dropped (PEP 3333's `close()`) exactly once: when the exchange is dropped or
 /// the body is exhausted, whichever comes first.
@@ -51,31 +54,30 @@ pub struct Exchange {
     written: VecDeque<Bytes>,
     declared: Option<u64>,
     sent: u64,
-    errors: Errors,
+    log: ErrorLog,
     headers_only: bool,
 }
 
 impl Exchange {
     /// Prepares to send `body`, for the application that was given `start_response`;
-    /// contract errors are written to `errors`.
-    pub fn new(start_response: &StartResponse, body: Body, errors: Errors) -> Self {
+    /// contract errors are written to `log`. With `headers_only` (a HEAD request) only the
+    /// head is sent: the body is dropped once the head is final, its length is not held
+    /// against `Content-Length`, and the length a GET would have had is given instead.
+    pub(crate) fn new(
+        start_response: StartResponse,
+        body: Body,
+        log: ErrorLog,
+        headers_only: bool,
+    ) -> Self {
         Self {
-            response: start_response.outermost().clone(),
+            response: start_response,
             body: Some(body),
             written: VecDeque::new(),
             declared: None,
             sent: 0,
-            errors,
-            headers_only: false,
+            log,
+            headers_only,
         }
-    }
-
-    /// For a HEAD request: only the head is sent, so the body is dropped once the head is
-    /// final and its length is not held against `Content-Length`. (204 and 304 responses
-    /// are treated the same way whatever the method.)
-    pub fn headers_only(mut self) -> Self {
-        self.headers_only = true;
-        self
     }
 
     /// Whether what is left of the body is in memory, so pulling it can never block.
@@ -83,8 +85,15 @@ impl Exchange {
         self.body.as_ref().is_none_or(Body::is_in_memory)
     }
 
-    /// Pulls the body up to its first non-empty chunk (or its end) and fixes the head.
-    pub fn start(&mut self) -> Result<Start, ContractError> {
+    /// Pulls the body up to its first non-empty chunk (or its end) and fixes the head. When
+    /// the application broke a rule, the reason is in the error log and this is the plain
+    /// 500 answer.
+    pub fn start(&mut self) -> Start {
+        self.try_start()
+            .unwrap_or_else(|_| Start::plain(StatusCode::INTERNAL_SERVER_ERROR, SERVER_ERROR_BODY))
+    }
+
+    fn try_start(&mut self) -> Result<Start, ContractError> {
         let first = loop {
             match self.pull() {
                 Ok(Some(chunk)) if chunk.is_empty() => continue,
@@ -103,6 +112,13 @@ impl Exchange {
             self.drop_body();
             self.written.clear();
             let content_length = self.declared.take().or(ended.then_some(first.len() as u64));
+            let mut head = head;
+            if let (true, Some(length)) = (self.headers_only, content_length) {
+                // A HEAD response has no body to size: say the length a GET would have.
+                head.headers
+                    .entry(CONTENT_LENGTH)
+                    .or_insert_with(|| HeaderValue::from(length));
+            }
             return Ok(Start {
                 head,
                 first: Bytes::new(),
@@ -158,22 +174,6 @@ impl Exchange {
                 }
                 Err(error) => return Some(Err(self.fail(error))),
             }
-        }
-    }
-
-    /// The 500 answer for a response that failed before its head was sent.
-    pub fn server_error() -> Start {
-        let mut head = ResponseHead {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            ..Default::default()
-        };
-        head.headers
-            .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-        Start {
-            head,
-            first: Bytes::from_static(SERVER_ERROR_BODY.as_bytes()),
-            complete: true,
-            content_length: Some(SERVER_ERROR_BODY.len() as u64),
         }
     }
 
@@ -246,7 +246,7 @@ impl Exchange {
 
     fn truncate(&mut self, chunk: &mut Bytes, room: u64) {
         if chunk.len() as u64 > room {
-            self.errors.log_line(&format!(
+            self.log.line(&format!(
                 "the application sent more than its Content-Length of {}; the extra bytes were dropped",
                 self.declared.unwrap_or_default()
             ));
@@ -255,9 +255,27 @@ impl Exchange {
     }
 
     fn fail(&mut self, error: ContractError) -> ContractError {
-        self.errors.log_line(&error.to_string());
+        self.log.line(&error.to_string());
         self.drop_body();
         error
+    }
+}
+
+impl Start {
+    /// A complete `text/plain` answer the server makes itself (an error, a refusal).
+    pub fn plain(status: StatusCode, text: &'static str) -> Start {
+        let mut head = ResponseHead {
+            status,
+            ..Default::default()
+        };
+        head.headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        Start {
+            head,
+            first: Bytes::from_static(text.as_bytes()),
+            complete: true,
+            content_length: Some(text.len() as u64),
+        }
     }
 }
 
@@ -277,12 +295,17 @@ mod tests {
     struct Logged(Arc<Mutex<Vec<String>>>);
 
     fn exchange(start_response: &StartResponse, body: Body) -> (Exchange, Logged) {
+        sending(start_response, body, false)
+    }
+
+    fn sending(sr: &StartResponse, body: Body, headers_only: bool) -> (Exchange, Logged) {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = lines.clone();
-        let errors = Errors::new(Some(Arc::new(move |line: &str| {
+        let log = ErrorLog::to_sink(Arc::new(move |line: &str| {
             sink.lock().unwrap().push(line.to_owned())
-        })));
-        (Exchange::new(start_response, body, errors), Logged(lines))
+        }));
+        let exchange = Exchange::new(sr.clone(), body, log, headers_only);
+        (exchange, Logged(lines))
     }
 
     fn rest(exchange: &mut Exchange) -> Vec<Result<Bytes, ContractError>> {
@@ -294,7 +317,7 @@ mod tests {
         let sr = StartResponse::new();
         sr("200 OK", &[("Content-Type", "text/html")]);
         let (mut ex, _) = exchange(&sr, vec![b"<h1>Hi</h1>".to_vec()].into_body());
-        let start = ex.start().unwrap();
+        let start = ex.start();
         assert!(start.complete);
         assert_eq!(start.content_length, Some(11));
         assert_eq!(start.first, "<h1>Hi</h1>");
@@ -305,7 +328,7 @@ mod tests {
         let sr = StartResponse::new();
         sr("204 No Content", &[]);
         let (mut ex, _) = exchange(&sr, ().into_body());
-        let start = ex.start().unwrap();
+        let start = ex.start();
         assert!(start.complete && start.first.is_empty());
     }
 
@@ -318,7 +341,7 @@ mod tests {
             b"late".to_vec()
         }));
         let (mut ex, _) = exchange(&sr, body);
-        let start = ex.start().unwrap();
+        let start = ex.start();
         assert_eq!(
             (start.head.status, start.first),
             (StatusCode::CREATED, Bytes::from("late"))
@@ -330,8 +353,28 @@ mod tests {
     fn no_start_response_is_an_error_in_wsgi_errors() {
         let sr = StartResponse::new();
         let (mut ex, logged) = exchange(&sr, vec!["body"].into_body());
-        assert_eq!(ex.start().unwrap_err(), ContractError::NoStartResponse);
+        assert_eq!(ex.try_start().unwrap_err(), ContractError::NoStartResponse);
         assert!(logged.0.lock().unwrap()[0].contains("never called start_response"));
+    }
+
+    #[test]
+    fn a_broken_rule_answers_the_plain_500() {
+        let sr = StartResponse::new();
+        let (mut ex, _) = exchange(&sr, vec!["body"].into_body());
+        let start = ex.start();
+        assert_eq!(start.head.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(start.first, SERVER_ERROR_BODY);
+        assert!(start.complete);
+    }
+
+    #[test]
+    fn a_head_request_gets_the_length_of_a_whole_body() {
+        let sr = StartResponse::new();
+        sr("200 OK", &[]);
+        let (mut ex, _) = sending(&sr, vec!["12345"].into_body(), true);
+        let start = ex.start();
+        assert!(start.first.is_empty());
+        assert_eq!(start.head.headers[CONTENT_LENGTH], "5");
     }
 
     #[test]
@@ -340,7 +383,7 @@ mod tests {
         sr("200 OK", &[]);
         let body = Body::from_iter(std::iter::once_with(|| -> Vec<u8> { panic!("kaboom") }));
         let (mut ex, logged) = exchange(&sr, body);
-        let error = ex.start().unwrap_err();
+        let error = ex.try_start().unwrap_err();
         assert_eq!(error.to_string(), "the application panicked: kaboom");
         assert!(ex.body.is_none());
         assert_eq!(logged.0.lock().unwrap().len(), 1);
@@ -351,7 +394,7 @@ mod tests {
         let sr = StartResponse::new();
         sr("200 OK", &[("Content-Length", "5")]);
         let (mut ex, logged) = exchange(&sr, Body::from_iter(["abc", "defgh", "never pulled"]));
-        let start = ex.start().unwrap();
+        let start = ex.start();
         assert_eq!(start.first, "abc");
         let rest: Vec<_> = rest(&mut ex).into_iter().map(Result::unwrap).collect();
         assert_eq!(rest, ["de"]);
@@ -363,7 +406,7 @@ mod tests {
         let sr = StartResponse::new();
         sr("200 OK", &[("Content-Length", "10")]);
         let (mut ex, _) = exchange(&sr, Body::from_iter(["abc"]));
-        assert!(!ex.start().unwrap().complete);
+        assert!(!ex.start().complete);
         let rest = rest(&mut ex);
         assert_eq!(
             rest,
@@ -378,11 +421,11 @@ mod tests {
     fn a_head_request_sends_the_head_only_and_keeps_the_declared_length() {
         let sr = StartResponse::new();
         sr("200 OK", &[("Content-Length", "10")]);
-        let (ex, logged) = exchange(&sr, ().into_body());
-        let mut ex = ex.headers_only();
-        let start = ex.start().unwrap();
+        let (mut ex, logged) = sending(&sr, ().into_body(), true);
+        let start = ex.start();
         assert!(start.complete && start.first.is_empty());
         assert_eq!(start.content_length, Some(10));
+        assert_eq!(start.head.headers[CONTENT_LENGTH], "10");
         assert!(ex.next_chunk().is_none());
         assert!(
             logged.0.lock().unwrap().is_empty(),
@@ -395,7 +438,7 @@ mod tests {
         let sr = StartResponse::new();
         sr("304 Not Modified", &[("Content-Length", "10")]);
         let (mut ex, logged) = exchange(&sr, ().into_body());
-        let start = ex.start().unwrap();
+        let start = ex.start();
         assert!(start.complete && start.first.is_empty());
         assert!(logged.0.lock().unwrap().is_empty());
     }
@@ -407,7 +450,7 @@ mod tests {
         let mut write = sr("200 OK", &[]);
         write.write_all(b"written ").unwrap();
         let (mut ex, _) = exchange(&sr, vec!["returned"].into_body());
-        let start = ex.start().unwrap();
+        let start = ex.start();
         assert_eq!(start.first, "written ");
         assert_eq!(
             rest(&mut ex)
@@ -436,7 +479,7 @@ mod tests {
         let sr = StartResponse::new();
         sr("200 OK", &[]);
         let (mut ex, _) = exchange(&sr, Body::from_iter(Counted(drops.clone())));
-        ex.start().unwrap();
+        ex.start();
         ex.next_chunk();
         drop(ex);
         assert_eq!(drops.load(Ordering::SeqCst), 1);

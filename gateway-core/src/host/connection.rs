@@ -1,0 +1,67 @@
+//! Facts about one connection, shared by every request on it.
+
+use crate::error_log::ErrorLog;
+use std::fmt;
+use std::net::SocketAddr;
+
+/// Facts about the connection a request came in on, shared by every request on it.
+///
+/// A server builds one per accepted connection; the strings are formatted once here rather
+/// than once per request.
+#[derive(Clone)]
+pub struct Connection {
+    pub(crate) local_addr: Option<SocketAddr>,
+    pub(crate) remote_addr: Option<SocketAddr>,
+    pub(crate) remote_ip: String,
+    pub(crate) remote_port: String,
+    pub(crate) server_name: String,
+    pub(crate) server_port: String,
+    pub(crate) url_scheme: &'static str,
+    pub(crate) multithread: bool,
+    pub(crate) error_log: ErrorLog,
+}
+
+impl Connection {
+    /// A plain-HTTP connection between `local` (the server's side) and `remote` (the client).
+    pub fn new(local: Option<SocketAddr>, remote: Option<SocketAddr>) -> Self {
+        Self {
+            local_addr: local,
+            remote_addr: remote,
+            remote_ip: remote.map(|a| a.ip().to_string()).unwrap_or_default(),
+            remote_port: remote.map(|a| a.port().to_string()).unwrap_or_default(),
+            server_name: local.map_or_else(|| "localhost".to_owned(), |a| a.ip().to_string()),
+            server_port: local.map_or_else(|| "80".to_owned(), |a| a.port().to_string()),
+            url_scheme: "http",
+            multithread: true,
+            error_log: ErrorLog::default(),
+        }
+    }
+
+    /// Sends the lines of every request's `wsgi.errors` (and the contract violations of its
+    /// response) to `log`.
+    pub fn with_error_log(mut self, log: ErrorLog) -> Self {
+        self.error_log = log;
+        self
+    }
+
+    /// Sets `wsgi.multithread` (true unless the server runs one request at a time).
+    pub fn with_multithread(mut self, multithread: bool) -> Self {
+        self.multithread = multithread;
+        self
+    }
+
+    /// Where this connection's requests log.
+    pub fn error_log(&self) -> &ErrorLog {
+        &self.error_log
+    }
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("local_addr", &self.local_addr)
+            .field("remote_addr", &self.remote_addr)
+            .field("url_scheme", &self.url_scheme)
+            .finish_non_exhaustive()
+    }
+}
