@@ -12,8 +12,8 @@
 //!
 //! `--port N` or `PORT=N` serves on another port.
 
-use gateway::router::Router;
 use gateway::util::{escape_html, request_uri};
+use gateway::Router;
 use gateway::{make_server, port_from_args, wsgi_app, Environ, StartResponse};
 use std::io::Read;
 
@@ -59,7 +59,7 @@ fn echo(environ: &Environ, start_response: StartResponse) -> Result<Vec<u8>, std
 }
 
 /// The routing table of this example.
-pub fn app() -> Result<Router, gateway::router::RouteError> {
+pub fn app() -> Result<Router, gateway::RouteError> {
     Router::builder()
         .get("/", home)
         .get("/hello/{name}", greet)
@@ -68,14 +68,14 @@ pub fn app() -> Result<Router, gateway::router::RouteError> {
         .build()
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> gateway::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     let port = port_from_args(8000)?;
-    let httpd = make_server("127.0.0.1", port, app()?)?;
+    let httpd = make_server("", port, app()?)?;
     println!("serving port {port}...");
     httpd.serve_forever()?;
     Ok(())

@@ -8,8 +8,8 @@
 //!
 //! `--port N` or `PORT=N` serves on another port.
 
-use gateway::static_files::StaticFiles;
 use gateway::util::escape_html;
+use gateway::StaticFiles;
 use gateway::{make_server, port_from_args, wsgi_app, Environ, StartResponse};
 use std::path::PathBuf;
 

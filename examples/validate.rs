@@ -10,8 +10,8 @@
 //!
 //! `--port N` or `PORT=N` serves on another port.
 
-use gateway::validate::{validator, Validator};
 use gateway::{make_server, port_from_args, wsgi_app, Environ, StartResponse};
+use gateway::{validator, Validator};
 
 /// Correct at `/`; at `/mistake` it forgets `Content-Type`, at `/short` it promises more
 /// bytes than it sends.

@@ -37,7 +37,6 @@
 //! | `start_response(status, headers[, exc_info])` | [`StartResponse`], [`StartResponse::with_exc_info`] |
 //! | the returned iterable, `close()` | [`Body`] (any [`IntoBody`]); dropping it |
 //! | `wsgiref.simple_server.make_server`, `serve_forever` | [`make_server`], [`Server::serve_forever`], [`Server::builder`] |
-//! | `wsgiref.handlers.BaseHandler` | [`Exchange`] |
 //! | `wsgiref.util`, `FileWrapper` | [`util`], [`FileWrapper`] |
 //! | `wsgiref.headers.Headers` | [`Headers`] |
 //! | `wsgiref.validate.validator` | [`validator`] |
@@ -51,10 +50,27 @@
 //! `docs/` (in the repository) walks through each piece.
 #![deny(missing_docs)]
 
-pub use gateway_core::*;
-pub use gateway_macros::snoop;
-pub use gateway_macros::wsgi_app;
-pub use gateway_server::*;
+// The contract (gateway-core): what an application and a middleware are made of.
+pub use gateway_core::{
+    is_hop_by_hop, Application, Body, BodyFuture, ContractError, Environ, EnvironBuilder, ErrorLog,
+    ErrorSink, Errors, Extension, InputReader, Intercept, IntoBody, IntoChunk, Outcome,
+    StartResponse, Value, ValueRef, Writer, HOP_BY_HOP,
+};
+// What is built from the contract: routing, static files, the validator, the test client,
+// and wsgiref's helpers.
+pub use gateway_core::{http, Bytes};
+pub use gateway_core::{
+    latin1, testing, util, validator, FileWrapper, Headers, RouteError, Router, RouterBuilder,
+    RoutingArgs, StaticFiles, TestClient, TestRequest, TestResponse, Validator,
+};
+// The attributes.
+#[doc(hidden)]
+pub use gateway_core::snoop;
+pub use gateway_macros::{snoop, wsgi_app};
+// The server.
+pub use gateway_server::{
+    limits, make_server, port_from_args, Error, Result, Server, ServerBuilder, ShutdownHandle,
+};
 
 /// The guide in `docs/`, compiled and run as doctests so that it cannot rot.
 #[cfg(doctest)]

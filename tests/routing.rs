@@ -7,9 +7,9 @@ mod support;
 #[path = "../examples/routing.rs"]
 mod routing_example;
 
-use gateway::router::{RouteError, Router};
 use gateway::util::request_uri;
 use gateway::{Application, Body, Environ, Outcome, StartResponse};
+use gateway::{RouteError, Router};
 use support::*;
 
 /// Answers `SCRIPT_NAME|PATH_INFO|wsgiorg.routing_args|request_uri`.

@@ -7,8 +7,8 @@ mod support;
 #[path = "../examples/static_files.rs"]
 mod example;
 
-use gateway::static_files::StaticFiles;
-use gateway::validate::validator;
+use gateway::validator;
+use gateway::StaticFiles;
 use gateway::{Environ, StartResponse};
 use std::fs;
 use std::path::PathBuf;

@@ -7,7 +7,7 @@ mod support;
 #[path = "../examples/validate.rs"]
 mod example;
 
-use gateway::validate::validator;
+use gateway::validator;
 use gateway::{wsgi_app, Body, Environ, StartResponse};
 use std::io::Write;
 use support::*;

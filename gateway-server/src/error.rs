@@ -4,26 +4,36 @@ use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 
-/// An error from starting or running the server, printed as one clear sentence.
+/// Any error gateway's API returns (binding, a route table that conflicts, a bad `--port`),
+/// printed as one clear sentence.
 ///
 /// `fn main() -> gateway::Result<()>` prints it on one line as `Error: <sentence>` and exits
-/// with status 1, without a backtrace. It converts from [`io::Error`], so `?` works on
-/// [`make_server`](crate::make_server).
-pub struct Error(io::Error);
+/// with status 1, without a backtrace. Every error type converts into it, so `?` works on
+/// [`make_server`](crate::make_server), `Router::build`, [`port_from_args`](crate::port_from_args)
+/// and your own fallible calls alike. Like `anyhow::Error`, it does not implement
+/// [`std::error::Error`] itself (that is what lets it convert from every error); it converts
+/// into `Box<dyn Error + Send + Sync>` where one is needed.
+pub struct Error(Box<dyn std::error::Error + Send + Sync + 'static>);
 
 /// `Result` with gateway's [`Error`], for `main`.
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
-    /// The underlying I/O error.
-    pub fn io(&self) -> &io::Error {
-        &self.0
+    /// The error, if it is of type `E` (an [`io::Error`] from binding, say).
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        self.0.downcast_ref()
     }
 }
 
-impl From<io::Error> for Error {
-    fn from(error: io::Error) -> Self {
-        Self(error)
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for Error {
+    fn from(error: E) -> Self {
+        Self(Box::new(error))
+    }
+}
+
+impl From<Error> for Box<dyn std::error::Error + Send + Sync + 'static> {
+    fn from(error: Error) -> Self {
+        error.0
     }
 }
 
@@ -37,12 +47,6 @@ impl fmt::Display for Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.0)
     }
 }
 
@@ -78,5 +82,18 @@ mod tests {
         assert!(!printed.contains('\n'));
         assert!(printed.contains("0.0.0.0:8000 is already in use"));
         assert!(printed.contains("--port N or PORT=N"));
+        assert!(error.downcast_ref::<io::Error>().is_some());
+    }
+
+    #[test]
+    fn any_error_converts_for_main() {
+        fn main_like() -> Result<()> {
+            Err(std::fmt::Error)?;
+            Ok(())
+        }
+        assert_eq!(
+            format!("{:?}", main_like().unwrap_err()),
+            "an error occurred when formatting an argument"
+        );
     }
 }

@@ -17,14 +17,21 @@ use tokio::sync::watch;
 
 /// Binds `host:port` and prepares to serve `app` there, like wsgiref's `make_server`.
 ///
-/// `""` means every IPv4 interface (`0.0.0.0`). The port is bound now, so a port already in
-/// use is an error here, with a sentence that names the address and what to do. Signals
+/// `""` means this machine only (`127.0.0.1`), as for [`ServerBuilder::bind`]'s default:
+/// a development server is not reachable from the network until you say so with
+/// `"0.0.0.0"` (every IPv4 interface). (Python's wsgiref takes `""` to mean every interface;
+/// gateway prefers the safe default, like Django's `runserver`.) The port is bound now, so a
+/// port already in use is an error here, with a sentence that names the address and what
+/// to do. Signals
 /// (Ctrl-C, SIGTERM) shut the server down gracefully. For anything else (timeouts, limits,
 /// threads, tests on port 0) use [`Server::builder`].
 pub fn make_server(host: &str, port: u16, app: impl Application) -> io::Result<Server> {
-    let host = if host.is_empty() { "0.0.0.0" } else { host };
+    let host = if host.is_empty() { DEFAULT_HOST } else { host };
     Server::builder().bind((host, port)).build(app)
 }
+
+/// Where a server listens when nothing says otherwise: this machine only.
+const DEFAULT_HOST: &str = "127.0.0.1";
 
 /// A bound server, ready to [`serve_forever`](Self::serve_forever).
 pub struct Server {
@@ -83,7 +90,9 @@ pub struct ServerBuilder {
 impl Default for ServerBuilder {
     fn default() -> Self {
         Self {
-            addrs: Ok(vec![SocketAddr::from(([127, 0, 0, 1], 8000))]),
+            addrs: (DEFAULT_HOST, 8000)
+                .to_socket_addrs()
+                .map(Iterator::collect),
             config: Config {
                 header_read_timeout: limits::HEADER_READ_TIMEOUT,
                 max_head_size: limits::MAX_HEAD_SIZE,

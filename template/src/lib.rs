@@ -1,6 +1,6 @@
 //! {{project-name}}: a web application on gateway (Python's WSGI contract, in Rust).
 
-use gateway::router::{RouteError, Router};
+use gateway::{RouteError, Router};
 use gateway::util::escape_html;
 use gateway::{wsgi_app, Environ, StartResponse};
 

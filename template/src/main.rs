@@ -2,7 +2,7 @@
 
 fn main() -> gateway::Result<()> {
     let port = gateway::port_from_args(8000)?;
-    let app = {{crate_name}}::app().map_err(std::io::Error::other)?;
+    let app = {{crate_name}}::app()?;
     let httpd = gateway::make_server("", port, app)?;
     println!("serving port {port}...");
     httpd.serve_forever()?;

@@ -6,8 +6,8 @@
 //!
 //! Run with: cargo run --release -p gateway-bench --bin gateway-hello-routed -- PORT
 
-use gateway::router::{Router, RouterBuilder};
 use gateway::{Environ, StartResponse};
+use gateway::{Router, RouterBuilder};
 use gateway_bench::gateway_hello::{server, sync_app};
 
 /// A route's application: never reached by the benchmark's `GET /`.
