@@ -1262,6 +1262,43 @@ mod tests {
     }
 
     #[test]
+    fn routing_path_pins() {
+        assert_eq!(routing_path("/plain"), "/plain");
+        assert_eq!(routing_path("/a%2fb"), "/a%2fb");
+        assert_eq!(routing_path("/%c3%a9%20x"), "/é x");
+        assert_eq!(routing_path("/%e9"), "/%E9");
+        assert_eq!(routing_path("/%C3"), "/%C3");
+        assert_eq!(routing_path("/%41%"), "/A%");
+        assert_eq!(routing_path("/%4"), "/%4");
+        assert_eq!(routing_path("/é%41"), "/éA");
+    }
+
+    #[test]
+    fn decode_pins() {
+        assert!(matches!(decode("/plain"), Cow::Borrowed("/plain")));
+        assert_eq!(decode("/caf%C3%A9"), "/café");
+        assert_eq!(decode("/caf%E9"), "/café");
+        assert_eq!(decode("/a%2Fb%25"), "/a/b%");
+        assert_eq!(decode("/100%"), "/100%");
+        assert_eq!(decode("/%zz%4"), "/%zz%4");
+    }
+
+    #[test]
+    fn decodes_to_pins() {
+        assert!(decodes_to("/caf%C3%A9", "/café"));
+        assert!(decodes_to("/caf%E9", "/café"));
+        assert!(decodes_to("/a%2Fb", "/a/b"));
+        assert!(!decodes_to("/a%2Fb", "/a%2Fb"));
+        assert!(decodes_to("/100%", "/100%"));
+        assert!(decodes_to("/x", "/x"));
+        assert!(!decodes_to("/caf%E9", "/cafe"));
+        assert!(!decodes_to("/x", "/☃"));
+        assert!(decodes_to("/snow%E2%98%83", "/snow☃"));
+        // The latin-1 reading of UTF-8 bytes also counts.
+        assert!(decodes_to("/caf%C3%A9", "/caf\u{C3}\u{A9}"));
+    }
+
+    #[test]
     fn routing_args_debug_prints_like_python() {
         let mut args = RoutingArgs {
             positional: vec!["x".into()],

@@ -998,6 +998,16 @@ mod tests {
     }
 
     #[test]
+    fn has_encoded_separator_pins() {
+        for raw in ["/a%2Fb", "/a%2fb", "/a%5Cb", "/a%5cb", "%2F"] {
+            assert!(has_encoded_separator(raw), "{raw}");
+        }
+        for raw in ["/a/b", "/a%252Fb", "/a%2", "/%2e", "/%5", "/a%2Gb", ""] {
+            assert!(!has_encoded_separator(raw), "{raw}");
+        }
+    }
+
+    #[test]
     fn parse_range_reads_rfc_9110_byte_ranges() {
         assert_eq!(
             parse_range("bytes=0-0", 10),

@@ -589,6 +589,35 @@ mod tests {
     }
 
     #[test]
+    fn quote_into_pins() {
+        let quote = |text: &str, safe: &[u8], utf8: bool| {
+            let mut out = String::from(">");
+            quote_into(&mut out, text, safe, utf8);
+            out
+        };
+        assert_eq!(quote("/café", b"/", false), ">/caf%E9");
+        assert_eq!(quote("/café", b"/", true), ">/caf%C3%A9");
+        assert_eq!(quote("☃", b"/", false), ">%E2%98%83");
+        assert_eq!(quote("a b;c=d,e/f", b"/;=,", false), ">a%20b;c=d,e/f");
+        assert_eq!(quote("a b;c", b"/", false), ">a%20b%3Bc");
+        assert_eq!(quote("~_.-%?#\0", b"", true), ">~_.-%25%3F%23%00");
+    }
+
+    #[test]
+    fn request_path_is_utf8_pins() {
+        for (target, utf8) in [
+            ("/plain", false),
+            ("/caf%C3%A9", true),
+            ("/caf%E9", false),
+            ("/a%20b", false),
+            ("/100%", false),
+        ] {
+            let environ = Environ::builder().uri(target).build();
+            assert_eq!(request_path_is_utf8(&environ), utf8, "{target}");
+        }
+    }
+
+    #[test]
     fn normpath_is_posixpath_normpath() {
         for (path, normal) in [
             ("", "."),
