@@ -37,6 +37,7 @@ mod handler;
 mod header_maps;
 mod input;
 pub mod latin1;
+mod percent;
 mod start_response;
 pub mod testing;
 
