@@ -9,10 +9,11 @@ pub const ROUTING_ARGS: &str = "wsgiorg.routing_args";
 /// The route parameters of a request: `wsgiorg.routing_args`, the 2-tuple
 /// `(positional_args, named_args)`.
 ///
-/// A [`Router`](super::Router) stores one in the environ whenever it dispatches a request to a route or a
-/// mount; matchit's parameters are named, so they go in `named`, in pattern order, already
-/// percent-decoded. A nested router or another dispatcher extends it: appends positional
-/// arguments, replaces or adds named ones. `{:?}` prints it as Python prints the tuple.
+/// A [`Router`](super::Router) stores one in the environ whenever it dispatches a request to
+/// a route or a mount; matchit's parameters are named, so they go in `named`, in pattern
+/// order, already percent-decoded. A nested router or another dispatcher extends it: appends
+/// positional arguments, replaces or adds named ones. `{:?}` prints it as Python prints the
+/// tuple.
 ///
 /// ```
 /// use gateway_core::router::{Router, RoutingArgs};
@@ -80,8 +81,9 @@ impl fmt::Debug for RoutingArgs {
 
 /// Route parameters, read from `wsgiorg.routing_args`.
 impl Environ {
-    /// The route parameter `name`, percent-decoded, as a [`Router`](super::Router) matched it: for the
-    /// pattern `/hello/{name}` and the path `/hello/J%C3%BCrgen`, `Some("Jürgen")`.
+    /// The route parameter `name`, percent-decoded, as a [`Router`](super::Router) matched
+    /// it: for the pattern `/hello/{name}` and the path `/hello/J%C3%BCrgen`,
+    /// `Some("Jürgen")`.
     ///
     /// ```
     /// use gateway_core::router::Router;

@@ -67,10 +67,10 @@ pub const STATIC_BLOCK_SIZE: usize = 64 * 1024;
 /// * Methods other than `GET` and `HEAD` on a file: `405 Method Not Allowed` with
 ///   `Allow: GET, HEAD`, as WhiteNoise does. On anything else they fall through.
 ///
-/// Files stream in blocks of [`STATIC_BLOCK_SIZE`] through a [`FileWrapper`], never read
-/// whole into memory; opening and `stat`ing happen when the application is called (on the
-/// server's application threads: [`blocking`](Application::blocking) is true), reading when
-/// the server pulls the body.
+/// Files stream in blocks of [`STATIC_BLOCK_SIZE`] through a
+/// [`FileWrapper`](crate::FileWrapper), never read whole into memory; opening and `stat`ing
+/// happen when the application is called (on the server's application threads:
+/// [`blocking`](Application::blocking) is true), reading when the server pulls the body.
 ///
 /// # Safety of the mapping
 /// A request never reads a file outside the directory. The request falls through to the
