@@ -584,20 +584,9 @@ impl EnvironBuilder {
 }
 
 fn decode_path(raw: &str) -> DecodedPath {
-    if !raw.contains('%') {
-        return DecodedPath::AsSent;
-    }
-    let bytes: Vec<u8> = percent_encoding::percent_decode_str(raw).collect();
-    match String::from_utf8(bytes) {
-        Ok(text) => DecodedPath::Decoded { text, bytes: None },
-        Err(not_utf8) => {
-            let bytes = not_utf8.into_bytes();
-            let text = latin1::decode(&bytes).into_owned();
-            DecodedPath::Decoded {
-                text,
-                bytes: Some(bytes),
-            }
-        }
+    match crate::percent::decode(raw) {
+        None => DecodedPath::AsSent,
+        Some(crate::percent::Decoded { text, bytes }) => DecodedPath::Decoded { text, bytes },
     }
 }
 

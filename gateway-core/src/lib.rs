@@ -37,6 +37,7 @@ mod header_maps;
 pub mod host;
 mod input;
 pub mod latin1;
+mod percent;
 mod start_response;
 pub mod testing;
 mod wsgi_errors;
