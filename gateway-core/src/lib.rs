@@ -26,6 +26,7 @@
 //! | `wsgiref.validate.validator` | [`validator`] |
 //! | uWSGI `--static-map`, WhiteNoise | [`StaticFiles`] |
 //! | pysnooper's `@snoop` (runtime side) | [`snoop`] |
+//! | `repr()` of a `str` or `bytes` | [`python_repr`] |
 #![deny(missing_docs)]
 
 mod application;
@@ -42,6 +43,7 @@ pub mod testing;
 
 pub mod file_wrapper;
 pub mod headers;
+pub mod python_repr;
 pub mod router;
 pub mod snoop;
 pub mod static_files;
