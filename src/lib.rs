@@ -47,7 +47,8 @@
 //! | `@pysnooper.snoop` | [`snoop`](macro@snoop) |
 //!
 //! This crate re-exports the parts: the contract from `gateway-core`, `#[wsgi_app]` and
-//! `#[snoop]` from `gateway-macros`, and the server from `gateway-server`. The guide in
+//! `#[snoop]` from `gateway-macros`, `#[snoop]`'s runtime from `gateway-snoop` (as the
+//! module [`snoop`](mod@snoop)), and the server from `gateway-server`. The guide in
 //! `docs/` (in the repository) walks through each piece.
 #![deny(missing_docs)]
 
@@ -55,6 +56,9 @@ pub use gateway_core::*;
 pub use gateway_macros::snoop;
 pub use gateway_macros::wsgi_app;
 pub use gateway_server::*;
+/// `#[snoop]`'s runtime (`gateway-snoop`): [`snoop::capture`], [`snoop::set_enabled`]. The
+/// attribute's generated code reaches it here.
+pub use gateway_snoop as snoop;
 
 /// The guide in `docs/`, compiled and run as doctests so that it cannot rot.
 #[cfg(doctest)]

@@ -25,7 +25,6 @@
 //! | `wsgiref.headers.Headers` | [`Headers`] |
 //! | `wsgiref.validate.validator` | [`validator`] |
 //! | uWSGI `--static-map`, WhiteNoise | [`StaticFiles`] |
-//! | pysnooper's `@snoop` (runtime side) | [`snoop`] |
 //! | `repr()` of a `str` or `bytes` | [`python_repr`] |
 #![deny(missing_docs)]
 
@@ -45,7 +44,6 @@ pub mod file_wrapper;
 pub mod headers;
 pub mod python_repr;
 pub mod router;
-pub mod snoop;
 pub mod static_files;
 pub mod util;
 pub mod validate;
