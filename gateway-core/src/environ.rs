@@ -5,6 +5,7 @@ use crate::header_maps;
 use crate::host::Connection;
 use crate::input::{Input, InputReader};
 use crate::latin1;
+use crate::python_repr::write_str_repr;
 use crate::wsgi_errors::Errors;
 use http::header::{self, HeaderMap, HeaderName};
 use http::{Method, Uri, Version};
@@ -83,7 +84,7 @@ impl<'a> ValueRef<'a> {
 impl fmt::Debug for ValueRef<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ValueRef::Str(text) => write_python_str(f, text),
+            ValueRef::Str(text) => write_str_repr(f, text),
             ValueRef::Bool(true) => f.write_str("True"),
             ValueRef::Bool(false) => f.write_str("False"),
             ValueRef::Version(major, minor) => write!(f, "({major}, {minor})"),
@@ -92,23 +93,6 @@ impl fmt::Debug for ValueRef<'_> {
             ValueRef::Object(object) => fmt::Debug::fmt(object, f),
         }
     }
-}
-
-/// Writes `text` as Python's `repr` writes a `str`: `'it\'s'`.
-pub(crate) fn write_python_str(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
-    f.write_str("'")?;
-    for c in text.chars() {
-        match c {
-            '\\' => f.write_str("\\\\")?,
-            '\'' => f.write_str("\\'")?,
-            '\n' => f.write_str("\\n")?,
-            '\r' => f.write_str("\\r")?,
-            '\t' => f.write_str("\\t")?,
-            c if c.is_control() => write!(f, "\\x{:02x}", u32::from(c))?,
-            c => write!(f, "{c}")?,
-        }
-    }
-    f.write_str("'")
 }
 
 /// The path after percent-decoding, kept only when decoding changed it.
@@ -506,7 +490,7 @@ impl fmt::Debug for Environ {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write_python_str(f, &key)?;
+            write_str_repr(f, &key)?;
             write!(f, ": {value:?}")?;
         }
         f.write_str("}")
@@ -787,8 +771,10 @@ mod tests {
     fn debug_prints_like_the_python_dict() {
         let environ = request("/it's").build();
         let text = format!("{environ:?}");
+        // Python quotes a string holding `'` (and no `"`) with `"`.
         assert!(
-            text.starts_with("{'REQUEST_METHOD': 'GET', 'SCRIPT_NAME': '', 'PATH_INFO': '/it\\'s'")
+            text.starts_with("{'REQUEST_METHOD': 'GET', 'SCRIPT_NAME': '', 'PATH_INFO': \"/it's\""),
+            "{text}"
         );
         assert!(text.contains("'wsgi.version': (1, 0)"));
         assert!(text.contains("'wsgi.input': <wsgi.input>"));

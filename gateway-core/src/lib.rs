@@ -25,7 +25,7 @@
 //! | `wsgiref.headers.Headers` | [`Headers`] |
 //! | `wsgiref.validate.validator` | [`validator`] |
 //! | uWSGI `--static-map`, WhiteNoise | [`StaticFiles`] |
-//! | pysnooper's `@snoop` (runtime side) | [`snoop`] |
+//! | `repr()` of a `str` or `bytes` | [`python_repr`] |
 #![deny(missing_docs)]
 
 mod application;
@@ -44,8 +44,8 @@ mod wsgi_errors;
 
 pub mod file_wrapper;
 pub mod headers;
+pub mod python_repr;
 pub mod router;
-pub mod snoop;
 pub mod static_files;
 pub mod util;
 pub mod validate;

@@ -4,8 +4,8 @@
 //!
 //! Run with: `cargo bench -p gateway-macros --bench snoop_silenced`
 
-use gateway_core::snoop;
 use gateway_macros::snoop;
+use gateway_snoop as snoop;
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -8,9 +8,9 @@
 #[path = "snoop/samples.rs"]
 mod samples;
 
-use gateway_core::snoop::capture;
 use gateway_core::testing::block_on;
 use gateway_core::{Application, Environ, Outcome, StartResponse};
+use gateway_snoop::capture;
 use samples::*;
 use std::path::Path;
 

@@ -1,6 +1,7 @@
 //! `wsgiorg.routing_args`: the route parameters a router leaves in the environ.
 
-use crate::environ::{write_python_str, Environ};
+use crate::environ::Environ;
+use crate::python_repr::write_str_repr;
 use std::fmt;
 
 /// The environ key of the route parameters (wsgi.org's `routing_args` specification).
@@ -64,16 +65,16 @@ impl fmt::Debug for RoutingArgs {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write_python_str(f, value)?;
+            write_str_repr(f, value)?;
         }
         f.write_str("], {")?;
         for (i, (name, value)) in self.named.iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write_python_str(f, name)?;
+            write_str_repr(f, name)?;
             f.write_str(": ")?;
-            write_python_str(f, value)?;
+            write_str_repr(f, value)?;
         }
         f.write_str("})")
     }
