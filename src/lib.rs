@@ -61,8 +61,9 @@ pub use gateway_core::{
 // and wsgiref's helpers.
 pub use gateway_core::{http, Bytes};
 pub use gateway_core::{
-    latin1, testing, util, validator, FileWrapper, Headers, RouteError, Router, RouterBuilder,
-    RoutingArgs, StaticFiles, TestClient, TestRequest, TestResponse, Validator,
+    latin1, testing, util, validator, FileWrapper, FileWrapperClass, HeaderError, Headers,
+    RouteError, Router, RouterBuilder, RoutingArgs, StaticFiles, TestClient, TestRequest,
+    TestResponse, Validator, Violation,
 };
 // The attributes, and `#[snoop]`'s runtime (`gateway-snoop`): [`snoop::capture`],
 // [`snoop::set_enabled`]; the attribute's generated code reaches it here too.

@@ -27,7 +27,7 @@ use std::fmt;
 /// | `str(h)`, `bytes(h)` | `to_string()`, [`to_bytes`](Self::to_bytes) |
 ///
 /// ```
-/// use gateway_core::headers::Headers;
+/// use gateway_core::Headers;
 /// use gateway_core::{Environ, StartResponse, TestClient};
 ///
 /// let app = |_: &Environ, start_response: StartResponse| {
@@ -227,7 +227,7 @@ impl Headers {
     /// `-`; a parameter whose value is `None` (or empty) is added bare.
     ///
     /// ```
-    /// use gateway_core::headers::Headers;
+    /// use gateway_core::Headers;
     ///
     /// let mut headers = Headers::new();
     /// headers.add_header("foo", Some("bar"), &[("baz", Some("spam"))]).unwrap();

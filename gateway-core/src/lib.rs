@@ -42,27 +42,27 @@ mod start_response;
 pub mod testing;
 mod wsgi_errors;
 
-pub mod file_wrapper;
-pub mod headers;
+mod file_wrapper;
+mod headers;
 pub mod python_repr;
-pub mod router;
-pub mod static_files;
+mod router;
+mod static_files;
 pub mod util;
-pub mod validate;
+mod validate;
 
 pub use application::{Application, BodyFuture, Outcome};
 pub use body::{Body, IntoBody, IntoChunk};
 pub use contract_error::ContractError;
 pub use environ::{Environ, EnvironBuilder, Extension, Value, ValueRef};
 pub use error_log::{ErrorLog, ErrorSink};
-pub use file_wrapper::FileWrapper;
-pub use headers::Headers;
+pub use file_wrapper::{FileWrapper, FileWrapperClass};
+pub use headers::{HeaderError, Headers};
 pub use input::InputReader;
 pub use router::{RouteError, Router, RouterBuilder, RoutingArgs};
 pub use start_response::{is_hop_by_hop, Intercept, StartResponse, Writer, HOP_BY_HOP};
 pub use static_files::StaticFiles;
 pub use testing::{TestClient, TestRequest, TestResponse};
-pub use validate::{validator, Validator};
+pub use validate::{validator, Validator, Violation};
 pub use wsgi_errors::Errors;
 
 pub use bytes::Bytes;

@@ -8,7 +8,7 @@
 //! | `guess_scheme(environ)` | [`guess_scheme`] |
 //! | `setup_testing_defaults(environ)` | [`setup_testing_defaults`] |
 //! | `is_hop_by_hop(name)` | [`is_hop_by_hop`](crate::is_hop_by_hop) |
-//! | `FileWrapper` | [`file_wrapper`](crate::file_wrapper) |
+//! | `FileWrapper` | [`FileWrapper`](crate::FileWrapper) |
 //!
 //! # Quoting, and the one difference
 //! Python quotes `SCRIPT_NAME` and `PATH_INFO` with `urllib.parse.quote(..., encoding='latin1')`,

@@ -109,13 +109,7 @@ fn application(
     } else {
         quote!(#krate::Outcome::Ready(#body))
     };
-    let blocking = is_async.then(|| {
-        quote! {
-            fn blocking(&self) -> bool {
-                false
-            }
-        }
-    });
+    let blocking = !is_async;
 
     quote! {
         #(#docs)*
@@ -137,7 +131,10 @@ fn application(
                 #inner
                 #outcome
             }
-            #blocking
+
+            fn blocking(&self) -> bool {
+                #blocking
+            }
         }
     }
 }
@@ -221,7 +218,7 @@ mod tests {
         assert!(docs < strukt && strukt < snoop, "{tokens}");
         assert!(tokens.contains("impl :: gateway :: Application for application"));
         assert!(tokens.contains(":: gateway :: Outcome :: Ready"));
-        assert!(!tokens.contains("blocking"));
+        assert!(tokens.contains("fn blocking (& self) -> bool { true }"));
     }
 
     #[test]

@@ -99,6 +99,10 @@ use proc_macro::TokenStream;
 ///             start_response,
 ///         )))
 ///     }
+///
+///     fn blocking(&self) -> bool {
+///         true
+///     }
 /// }
 /// ```
 ///

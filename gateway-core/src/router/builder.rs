@@ -70,7 +70,7 @@ impl RouterBuilder {
     ///
     /// ```
     /// use gateway_core::http::Method;
-    /// use gateway_core::router::Router;
+    /// use gateway_core::Router;
     /// use gateway_core::{Environ, StartResponse, TestClient};
     ///
     /// let save = |_: &Environ, start_response: StartResponse| {
@@ -122,7 +122,7 @@ impl RouterBuilder {
     /// registration order) is the error.
     ///
     /// ```
-    /// use gateway_core::router::Router;
+    /// use gateway_core::Router;
     /// use gateway_core::{Environ, StartResponse};
     ///
     /// let app = |_: &Environ, start_response: StartResponse| {

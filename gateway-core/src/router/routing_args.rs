@@ -5,7 +5,7 @@ use crate::python_repr::write_str_repr;
 use std::fmt;
 
 /// The environ key of the route parameters (wsgi.org's `routing_args` specification).
-pub const ROUTING_ARGS: &str = "wsgiorg.routing_args";
+pub(crate) const ROUTING_ARGS: &str = "wsgiorg.routing_args";
 
 /// The route parameters of a request: `wsgiorg.routing_args`, the 2-tuple
 /// `(positional_args, named_args)`.
@@ -17,7 +17,7 @@ pub const ROUTING_ARGS: &str = "wsgiorg.routing_args";
 /// tuple.
 ///
 /// ```
-/// use gateway_core::router::{Router, RoutingArgs};
+/// use gateway_core::{Router, RoutingArgs};
 /// use gateway_core::{Environ, StartResponse, TestClient};
 ///
 /// let show = |environ: &Environ, start_response: StartResponse| {
@@ -87,7 +87,7 @@ impl Environ {
     /// `Some("Jürgen")`.
     ///
     /// ```
-    /// use gateway_core::router::Router;
+    /// use gateway_core::Router;
     /// use gateway_core::{Environ, StartResponse, TestClient};
     ///
     /// let greet = |environ: &Environ, start_response: StartResponse| {

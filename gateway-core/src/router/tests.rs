@@ -236,6 +236,10 @@ fn a_rewritten_path_info_is_routed_as_it_is() {
             environ.insert("PATH_INFO", "/hello/100%");
             self.0.call(environ, start_response)
         }
+
+        fn blocking(&self) -> bool {
+            self.0.blocking()
+        }
     }
     let router = Router::builder()
         .get("/hello/{name}", show)

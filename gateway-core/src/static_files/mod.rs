@@ -19,13 +19,13 @@ use std::path::PathBuf;
 
 /// The block size files are read and sent by: larger than wsgiref's 8 KiB, because a static
 /// file is usually sent whole and each block is one trip through the server's channel.
-pub const STATIC_BLOCK_SIZE: usize = 64 * 1024;
+pub(crate) const STATIC_BLOCK_SIZE: usize = 64 * 1024;
 
 /// Serves the files of a directory under a URL prefix, and passes every other request to the
 /// application it wraps (uWSGI's `--static-map`, WhiteNoise).
 ///
 /// ```
-/// use gateway_core::static_files::StaticFiles;
+/// use gateway_core::StaticFiles;
 /// use gateway_core::{Environ, StartResponse, TestClient};
 ///
 /// # let dir = std::env::temp_dir().join(format!("gateway-doc-static-{}", std::process::id()));
@@ -67,7 +67,7 @@ pub const STATIC_BLOCK_SIZE: usize = 64 * 1024;
 /// * Methods other than `GET` and `HEAD` on a file: `405 Method Not Allowed` with
 ///   `Allow: GET, HEAD`, as WhiteNoise does. On anything else they fall through.
 ///
-/// Files stream in blocks of [`STATIC_BLOCK_SIZE`] through a
+/// Files stream in blocks of 64 KiB through a
 /// [`FileWrapper`](crate::FileWrapper), never read whole into memory; opening and `stat`ing
 /// happen when the application is called (on the server's application threads:
 /// [`blocking`](Application::blocking) is true), reading when the server pulls the body.
@@ -91,7 +91,7 @@ pub const STATIC_BLOCK_SIZE: usize = 64 * 1024;
 /// directory between them could swap in a symlink; the directory is trusted to be written only
 /// by its owner.
 ///
-/// Zero-copy `sendfile` is not used (see [`file_wrapper`](crate::file_wrapper)).
+/// Zero-copy `sendfile` is not used (see [`FileWrapper`](crate::FileWrapper)).
 #[derive(Debug, Clone)]
 pub struct StaticFiles<A> {
     prefix: String,
@@ -132,7 +132,7 @@ impl<A: Application> StaticFiles<A> {
         self
     }
 
-    /// Reads and sends files in blocks of `bytes` (default [`STATIC_BLOCK_SIZE`]).
+    /// Reads and sends files in blocks of `bytes` (default 64 KiB).
     pub fn block_size(mut self, bytes: usize) -> Self {
         self.block_size = bytes.max(1);
         self
