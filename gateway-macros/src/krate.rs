@@ -5,18 +5,43 @@
 //! `Application`, `Outcome`, `Environ`, `StartResponse`, `Body` and `IntoBody` at their root.
 //! `#[snoop]` names its runtime: `::gateway::snoop` (the facade re-exports `gateway-snoop`
 //! there) or `::gateway_snoop`. So the only question is a crate's name, read from the
-//! package's own `Cargo.toml`. A plain text scan is enough for the forms Cargo accepts for a
+//! package's own `Cargo.toml`: the packages are published as `wsgi-gateway`,
+//! `wsgi-gateway-core` and `wsgi-gateway-snoop`, and keep the library names `gateway`,
+//! `gateway_core` and `gateway_snoop`. A plain text scan is enough for the forms Cargo accepts for a
 //! dependency; `crate = "..."` covers the rest.
 
 use proc_macro2::Span;
 use syn::{Ident, Path, PathSegment};
 
-/// The facade: the name to use when nothing says otherwise.
+/// The facade's library name: the name to use when nothing says otherwise.
 const FACADE: &str = "gateway";
+/// A crate of gateway as a manifest can name it: its published package name (`gateway` and
+/// `gateway-core` were taken on the registry), the key it has inside this workspace, and its
+/// library name, which is what Rust code calls it when the dependency is not renamed.
+struct Part {
+    package: &'static str,
+    workspace_key: &'static str,
+    lib: &'static str,
+}
+
+/// The facade (`wsgi-gateway`, `use gateway::...`).
+const FACADE_PART: Part = Part {
+    package: "wsgi-gateway",
+    workspace_key: "gateway",
+    lib: FACADE,
+};
 /// The contract crate, for users who depend on it without the facade.
-const CORE: [&str; 2] = ["gateway-core", "gateway_core"];
+const CORE: Part = Part {
+    package: "wsgi-gateway-core",
+    workspace_key: "gateway-core",
+    lib: "gateway_core",
+};
 /// `#[snoop]`'s runtime crate, for users who depend on it without the facade.
-const SNOOP: [&str; 2] = ["gateway-snoop", "gateway_snoop"];
+const SNOOP: Part = Part {
+    package: "wsgi-gateway-snoop",
+    workspace_key: "gateway-snoop",
+    lib: "gateway_snoop",
+};
 /// Where the facade re-exports `#[snoop]`'s runtime.
 const FACADE_SNOOP: &str = "gateway::snoop";
 
@@ -67,11 +92,11 @@ fn absolute(path: &str, fallback: &str) -> Path {
 /// by.
 fn contract_crate(manifest: &str) -> String {
     let manifest = Manifest::scan(manifest);
-    if manifest.name.as_deref() == Some(FACADE) {
+    if manifest.is_facade() {
         return FACADE.to_owned();
     }
     manifest
-        .crate_named(&[FACADE])
+        .crate_named(&FACADE_PART)
         .or_else(|| manifest.crate_named(&CORE))
         .unwrap_or_else(|| FACADE.to_owned())
 }
@@ -80,11 +105,11 @@ fn contract_crate(manifest: &str) -> String {
 /// by: through the facade if it has it, else `gateway-snoop` itself.
 fn snoop_runtime(manifest: &str) -> String {
     let manifest = Manifest::scan(manifest);
-    if manifest.name.as_deref() == Some(FACADE) {
+    if manifest.is_facade() {
         return FACADE_SNOOP.to_owned();
     }
     manifest
-        .crate_named(&[FACADE])
+        .crate_named(&FACADE_PART)
         .map(|facade| format!("{facade}::snoop"))
         .or_else(|| manifest.crate_named(&SNOOP))
         .unwrap_or_else(|| FACADE_SNOOP.to_owned())
@@ -176,12 +201,21 @@ impl Manifest {
         }
     }
 
-    /// The name in Rust code (the key) of the dependency on one of the `wanted` packages.
-    fn crate_named(&self, wanted: &[&str]) -> Option<String> {
-        self.dependencies
-            .iter()
-            .find(|dep| wanted.contains(&dep.package.as_deref().unwrap_or(&dep.key)))
-            .map(|dep| dep.key.replace('-', "_"))
+    /// Whether this is the facade's own manifest (its tests, examples and doctests).
+    fn is_facade(&self) -> bool {
+        matches!(self.name.as_deref(), Some(name) if name == FACADE_PART.package || name == FACADE)
+    }
+
+    /// The name in Rust code of the dependency on `part`: the key of a renamed dependency
+    /// (`gw = { package = "wsgi-gateway" }` is `gw`), else the library's own name.
+    fn crate_named(&self, part: &Part) -> Option<String> {
+        let is_part =
+            |name: &str| name == part.package || name == part.workspace_key || name == part.lib;
+        self.dependencies.iter().find_map(|dep| match &dep.package {
+            Some(package) if is_part(package) => Some(dep.key.replace('-', "_")),
+            None if is_part(&dep.key) => Some(part.lib.to_owned()),
+            _ => None,
+        })
     }
 
     /// The index of dependency `key`, added if new.
@@ -292,6 +326,40 @@ mod tests {
             contract_crate("[dependencies.contract]\npackage = \"gateway-core\"\n"),
             "contract"
         );
+    }
+
+    #[test]
+    fn published_names_are_called_by_their_library_names() {
+        for (manifest, contract, runtime) in [
+            (
+                "[dependencies]\nwsgi-gateway = \"0.1\"\n",
+                "gateway",
+                "gateway::snoop",
+            ),
+            (
+                "[dependencies]\ngateway = { package = \"wsgi-gateway\", version = \"0.1\" }\n",
+                "gateway",
+                "gateway::snoop",
+            ),
+            (
+                "[dependencies]\ngw = { package = \"wsgi-gateway\", path = \"x\" }\n",
+                "gw",
+                "gw::snoop",
+            ),
+            (
+                "[dependencies]\nwsgi-gateway-core = \"0.1\"\nwsgi-gateway-snoop = \"0.1\"\n",
+                "gateway_core",
+                "gateway_snoop",
+            ),
+            (
+                "[package]\nname = \"wsgi-gateway\"\n",
+                "gateway",
+                "gateway::snoop",
+            ),
+        ] {
+            assert_eq!(contract_crate(manifest), contract, "{manifest}");
+            assert_eq!(snoop_runtime(manifest), runtime, "{manifest}");
+        }
     }
 
     #[test]

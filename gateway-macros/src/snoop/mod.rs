@@ -298,7 +298,7 @@ mod tests {
 
     fn expanded(attr: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> String {
         let tokens = expand(attr, item).unwrap_or_else(|error| panic!("{error}"));
-        // `GATEWAY_MACROS_PRINT=1 cargo test -p gateway-macros --lib -- --nocapture` shows it.
+        // `GATEWAY_MACROS_PRINT=1 cargo test -p wsgi-gateway-macros --lib -- --nocapture` shows it.
         if std::env::var_os("GATEWAY_MACROS_PRINT").is_some() {
             println!("{tokens}");
         }
