@@ -39,6 +39,7 @@
 //! | `wsgiref.simple_server.make_server`, `serve_forever` | [`make_server`], [`Server::serve_forever`], [`Server::builder`] |
 //! | `wsgiref.util`, `FileWrapper` | [`util`], [`FileWrapper`] |
 //! | `wsgiref.headers.Headers` | [`Headers`] |
+//! | `urllib.parse.parse_qs`, `cgi.FieldStorage`, `http.cookies` | [`forms`]: [`Environ::query`], [`Environ::form`], [`Environ::cookies`], [`forms::SetCookie`] |
 //! | `wsgiref.validate.validator` | [`validator`] |
 //! | Routes, werkzeug's `DispatcherMiddleware`, `wsgiorg.routing_args` | [`Router`], [`RoutingArgs`], [`Environ::route_param`] |
 //! | uWSGI `--static-map`, WhiteNoise | [`StaticFiles`] |
@@ -58,11 +59,11 @@ pub use gateway_core::{
 };
 // What is built from the contract: routing, static files, the validator, the test client,
 // and wsgiref's helpers.
-pub use gateway_core::{http, Bytes};
 pub use gateway_core::{
-    latin1, testing, util, validator, FileWrapper, Headers, RouteError, Router, RouterBuilder,
-    RoutingArgs, StaticFiles, TestClient, TestRequest, TestResponse, Validator,
+    forms, latin1, testing, util, validator, FileWrapper, Headers, RouteError, Router,
+    RouterBuilder, RoutingArgs, StaticFiles, TestClient, TestRequest, TestResponse, Validator,
 };
+pub use gateway_core::{http, Bytes};
 // The attributes.
 #[doc(hidden)]
 pub use gateway_core::snoop;

@@ -25,6 +25,7 @@
 //! | `wsgiref.headers.Headers` | [`Headers`] |
 //! | `wsgiref.validate.validator` | [`validator`] |
 //! | uWSGI `--static-map`, WhiteNoise | [`StaticFiles`] |
+//! | `urllib.parse.parse_qs`, `cgi.FieldStorage`, `http.cookies` | [`forms`] ([`Environ::query`], [`Environ::form`], [`Environ::cookies`], [`forms::SetCookie`]) |
 //! | pysnooper's `@snoop` (runtime side) | [`snoop`] |
 #![deny(missing_docs)]
 
@@ -42,6 +43,7 @@ pub mod testing;
 mod wsgi_errors;
 
 pub mod file_wrapper;
+pub mod forms;
 pub mod headers;
 pub mod router;
 pub mod snoop;
