@@ -26,6 +26,7 @@
 //! | `wsgiref.validate.validator` | [`validator`] |
 //! | uWSGI `--static-map`, WhiteNoise | [`StaticFiles`] |
 //! | `repr()` of a `str` or `bytes` | [`python_repr`] |
+//! | `urllib.parse.parse_qs`, `cgi.FieldStorage`, `http.cookies` | [`forms`] ([`Environ::query`], [`Environ::form`], [`Environ::cookies`], [`forms::SetCookie`]) |
 #![deny(missing_docs)]
 
 mod application;
@@ -43,6 +44,7 @@ pub mod testing;
 mod wsgi_errors;
 
 mod file_wrapper;
+pub mod forms;
 mod headers;
 pub mod python_repr;
 mod router;
