@@ -151,3 +151,56 @@ fn gateway_snoop_off_silences_every_snoop() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The hello example, whose trace prints the whole environ (`max_variable_length = None`).
+#[allow(dead_code)]
+#[path = "../examples/hello.rs"]
+mod hello_example;
+
+#[test]
+fn the_hello_examples_trace_shows_no_credential() {
+    let client = gateway::TestClient::new(hello_example::application);
+    let request = gateway::TestRequest::new("GET", "/Alice")
+        .header("Authorization", "Bearer s3cret-token")
+        .header("Proxy-Authorization", "Basic cHJveHk6czNjcmV0")
+        .header("Cookie", "sessionid=s3cret-session");
+    let (response, trace) = snoop::capture(|| client.send(request));
+    assert_eq!(response.text(), "<h1>Hello, Alice!</h1>");
+    assert!(trace.contains("'PATH_INFO': '/Alice'"), "{trace}");
+    for hidden in [
+        "HTTP_AUTHORIZATION",
+        "HTTP_PROXY_AUTHORIZATION",
+        "HTTP_COOKIE",
+    ] {
+        assert!(
+            trace.contains(&format!("'{hidden}': '<redacted>'")),
+            "{trace}"
+        );
+    }
+    assert!(
+        !trace.contains("s3cret") && !trace.contains("cHJveHk6czNjcmV0"),
+        "{trace}"
+    );
+}
+
+#[wsgi_app]
+#[snoop(show_credentials = true, redact = "HTTP_X_API_KEY", max_variable_length = None)]
+fn shows_credentials(environ: &Environ, start_response: StartResponse) -> &'static str {
+    start_response("200 OK", &[]);
+    let _ = environ;
+    "ok"
+}
+
+#[test]
+fn snoop_options_show_credentials_and_hide_more_keys() {
+    let client = gateway::TestClient::new(shows_credentials);
+    let request = gateway::TestRequest::new("GET", "/")
+        .header("Cookie", "sessionid=visible")
+        .header("X-Api-Key", "k3y");
+    let (_, trace) = snoop::capture(|| client.send(request));
+    assert!(
+        trace.contains("'HTTP_COOKIE': 'sessionid=visible'"),
+        "{trace}"
+    );
+    assert!(trace.contains("'HTTP_X_API_KEY': '<redacted>'"), "{trace}");
+}

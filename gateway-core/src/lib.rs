@@ -47,6 +47,7 @@ mod file_wrapper;
 pub mod forms;
 mod headers;
 pub mod python_repr;
+pub mod redact;
 mod router;
 mod static_files;
 pub mod util;

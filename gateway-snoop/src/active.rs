@@ -26,7 +26,7 @@ pub(crate) enum Remember {
 /// A call that is traced (tracing was on when it started).
 #[derive(Debug)]
 pub(crate) struct Active {
-    tracer: &'static Tracer,
+    pub(crate) tracer: &'static Tracer,
     /// The indentation level: traced calls enclosing this one on the thread.
     pub(crate) depth: usize,
     /// A plain `fn` makes the calls it makes one level deeper until it returns; an

@@ -66,6 +66,7 @@ mod tests {
             relative_time: true,
             thread_info: false,
             color: Color::Always,
+            redaction: gateway_core::redact::Redaction::DEFAULT,
         });
         set_enabled(true);
         let ((), trace) = capture(|| {

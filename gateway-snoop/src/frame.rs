@@ -46,6 +46,17 @@ impl Frame {
         self.active.is_some()
     }
 
+    /// A value's text, printed under this tracer's redaction: an environ hides credentials
+    /// unless `show_credentials = true`, and the keys of `redact = (...)`.
+    pub fn repr(&self, print: impl FnOnce() -> String) -> String {
+        match &self.active {
+            Some(active) => {
+                gateway_core::redact::with_redaction(active.tracer.options.redaction, print)
+            }
+            None => print(),
+        }
+    }
+
     /// `Starting var:.. name = value`: an argument, or a watched expression at the call.
     pub fn start_var(&self, name: &'static str, value: String) {
         if let Some(active) = &self.active {

@@ -73,4 +73,5 @@ pub mod __private {
     pub use crate::options::{Color, Options, Output};
     pub use crate::tracer::Tracer;
     pub use crate::value::{ReprDebug, ReprName, Value};
+    pub use gateway_core::redact::Redaction;
 }

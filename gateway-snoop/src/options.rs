@@ -47,4 +47,7 @@ pub struct Options {
     pub thread_info: bool,
     /// Colours on stderr.
     pub color: Color,
+    /// What an environ's values hide: credentials unless `show_credentials = true`, and the
+    /// keys of `redact = (...)`.
+    pub redaction: gateway_core::redact::Redaction,
 }

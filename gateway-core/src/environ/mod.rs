@@ -404,16 +404,22 @@ impl Index<&str> for Environ {
     }
 }
 
-/// Prints the environ as Python prints the dict: `{'REQUEST_METHOD': 'GET', ...}`.
+/// Prints the environ as Python prints the dict: `{'REQUEST_METHOD': 'GET', ...}`, with
+/// credentials hidden ([`redact`](crate::redact)).
 impl fmt::Debug for Environ {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redaction = crate::redact::current();
         f.write_str("{")?;
         for (i, (key, value)) in self.iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
             }
             write_str_repr(f, &key)?;
-            write!(f, ": {value:?}")?;
+            if redaction.hides(&key) {
+                f.write_str(": '<redacted>'")?;
+            } else {
+                write!(f, ": {value:?}")?;
+            }
         }
         f.write_str("}")
     }

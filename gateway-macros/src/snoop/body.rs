@@ -91,7 +91,8 @@ impl<'a> Instrument<'a> {
             .collect()
     }
 
-    /// `(&Value(&expr)).snoop_repr()`: `Debug` when the type has it, `<type>` otherwise.
+    /// `(&Value(&expr)).snoop_repr()`: `Debug` when the type has it, `<type>` otherwise;
+    /// printed under the tracer's redaction of environ values.
     ///
     /// Spanned at the value, so that a compile error about it (a type inferred later without
     /// `Debug`, see the limitations) points at the variable, not at `#[snoop]`.
@@ -104,7 +105,8 @@ impl<'a> Instrument<'a> {
         } else {
             quote!((#expr))
         };
-        quote_spanned!(span=> (&#runtime::Value(&#expr)).snoop_repr())
+        let frame = &self.frame;
+        quote_spanned!(span=> #frame.repr(|| (&#runtime::Value(&#expr)).snoop_repr()))
     }
 
     fn readable(&self) -> impl Iterator<Item = &Watched<'a>> {

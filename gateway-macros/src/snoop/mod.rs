@@ -184,7 +184,7 @@ fn trace(mut function: ItemFn, options: &Options) -> TokenStream {
         quote! {
             let #value = #run;
             if #frame.on() {
-                #frame.ret((&#runtime::Value(&#value)).snoop_repr());
+                #frame.ret(#frame.repr(|| (&#runtime::Value(&#value)).snoop_repr()));
             }
             #value
         }
@@ -244,6 +244,8 @@ fn options_tokens(
         Color::Always => quote!(#snoop::Color::Always),
         Color::Never => quote!(#snoop::Color::Never),
     };
+    let show_credentials = options.show_credentials;
+    let redact = &options.redact;
     quote! {
         #snoop::Options {
             function: #function,
@@ -256,6 +258,10 @@ fn options_tokens(
             relative_time: #relative_time,
             thread_info: #thread_info,
             color: #color,
+            redaction: #snoop::Redaction {
+                show_credentials: #show_credentials,
+                also: &[#(#redact),*],
+            },
         }
     }
 }

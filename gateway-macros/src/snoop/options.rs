@@ -1,5 +1,6 @@
 //! `#[snoop(...)]`'s options, with pysnooper's names: `output`, `watch`, `prefix`,
-//! `max_variable_length`, `relative_time`, `thread_info`, `color` (and `crate`).
+//! `max_variable_length`, `relative_time`, `thread_info`, `color`; gateway's own
+//! `show_credentials` and `redact` (what an environ's values hide); and `crate`.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
@@ -10,7 +11,7 @@ use syn::{Expr, ExprMacro, Lit, LitStr, Path, Token};
 
 /// The options a user can give, for the messages.
 const OPTIONS: &str = "`output`, `watch`, `prefix`, `max_variable_length`, `relative_time`, \
-                       `thread_info`, `color` and `crate`";
+                       `thread_info`, `color`, `show_credentials`, `redact` and `crate`";
 
 /// Where the trace goes.
 pub(crate) enum Output {
@@ -44,6 +45,10 @@ pub(crate) struct Options {
     pub(crate) relative_time: bool,
     pub(crate) thread_info: bool,
     pub(crate) color: Color,
+    /// Print the environ's `Authorization`, `Cookie` and `Proxy-Authorization` values.
+    pub(crate) show_credentials: bool,
+    /// More environ keys whose values print as `'<redacted>'`.
+    pub(crate) redact: Vec<String>,
     pub(crate) krate: Option<Path>,
 }
 
@@ -57,6 +62,8 @@ impl Default for Options {
             relative_time: false,
             thread_info: false,
             color: Color::Auto,
+            show_credentials: false,
+            redact: Vec::new(),
             krate: None,
         }
     }
@@ -144,6 +151,11 @@ impl Options {
                     Color::Never
                 };
             }
+            "show_credentials" => self.show_credentials = boolean(meta, "show_credentials")?,
+            "redact" => {
+                let literals = value(meta, REDACT, parse_watch)?;
+                self.redact = literals.iter().map(LitStr::value).collect();
+            }
             "crate" => {
                 let lit: LitStr = value(meta, CRATE, |input| input.parse())?;
                 let path = lit.parse::<Path>().map_err(|_| {
@@ -195,6 +207,8 @@ const OUTPUT: &str = "`output` takes a file path, \"stderr\" or \"tracing\": \
                       `output = \"/tmp/snoop.log\"`";
 const WATCH: &str = "`watch` takes Rust expressions as strings: `watch = (\"self.count\", \
                      \"items.len()\")` or `watch = \"total\"`";
+const REDACT: &str = "`redact` takes environ keys whose values to hide: \
+                      `redact = (\"HTTP_X_API_KEY\", \"REMOTE_USER\")` or `redact = \"HTTP_X_API_KEY\"`";
 const PREFIX: &str = "`prefix` takes a string: `prefix = \"ZZZ \"`";
 const MAX_LENGTH: &str = "`max_variable_length` takes a number of characters, or `None` to \
                           show values whole: `max_variable_length = 200`";
