@@ -28,6 +28,7 @@
 //! | pysnooper's `@snoop` (runtime side) | [`snoop`] |
 #![deny(missing_docs)]
 
+mod app_fn;
 mod application;
 mod body;
 mod contract_error;
@@ -35,9 +36,11 @@ mod environ;
 mod error_log;
 mod header_maps;
 pub mod host;
+mod http_error;
 mod input;
 pub mod latin1;
 mod start_response;
+mod status;
 pub mod testing;
 mod wsgi_errors;
 
@@ -49,6 +52,7 @@ pub mod static_files;
 pub mod util;
 pub mod validate;
 
+pub use app_fn::app_fn;
 pub use application::{Application, BodyFuture, Outcome};
 pub use body::{Body, IntoBody, IntoChunk};
 pub use contract_error::ContractError;
@@ -56,10 +60,12 @@ pub use environ::{Environ, EnvironBuilder, Extension, Value, ValueRef};
 pub use error_log::{ErrorLog, ErrorSink};
 pub use file_wrapper::FileWrapper;
 pub use headers::Headers;
+pub use http_error::HttpError;
 pub use input::InputReader;
 pub use router::{RouteError, Router, RouterBuilder, RoutingArgs};
 pub use start_response::{is_hop_by_hop, Intercept, StartResponse, Writer, HOP_BY_HOP};
 pub use static_files::StaticFiles;
+pub use status::Status;
 pub use testing::{TestClient, TestRequest, TestResponse};
 pub use validate::{validator, Validator};
 pub use wsgi_errors::Errors;
