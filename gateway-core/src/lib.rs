@@ -38,6 +38,8 @@ mod header_maps;
 pub mod host;
 mod http_error;
 mod input;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod latin1;
 mod start_response;
 mod status;
@@ -72,3 +74,5 @@ pub use wsgi_errors::Errors;
 
 pub use bytes::Bytes;
 pub use http;
+#[cfg(feature = "json")]
+pub use serde_json;
