@@ -13,6 +13,10 @@
 //! | `environ['wsgi.errors']` | [`Environ::errors`] ([`Errors`], `Write`) |
 //! | `start_response(status, headers)` | [`StartResponse`], called the same way |
 //! | `start_response(status, headers, exc_info)` | [`StartResponse::with_exc_info`] |
+//! | `http.HTTPStatus`, `'404 Not Found'` | [`Status`] (`&Status::NOT_FOUND` where a status string goes) |
+//! | werkzeug's `abort(404)` / `HTTPException` | [`HttpError`], returned as an `Err` (`?`) |
+//! | a closure application | [`app_fn`]: a closure whose parameter types are inferred |
+//! | `json.loads(wsgi.input.read())`, `json.dumps` | `json` (feature `json`): `Environ::json`, `StartResponse::json` |
 //! | the `write()` it returns | [`Writer`] |
 //! | iterable of bytestrings, `close()` | [`Body`] (lazy or in memory), its `Drop` |
 //! | `wsgiref.handlers.BaseHandler` (`run`, sending rules) | [`host::run`], [`host::Exchange`] (for servers) |
