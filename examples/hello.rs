@@ -22,11 +22,6 @@ pub fn application(environ: &Environ, start_response: StartResponse) -> Vec<Vec<
 }
 
 fn main() -> gateway::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     let port = port_from_args(8000)?;
     let httpd = make_server("", port, application)?;
     println!("serving port {port}...");

@@ -69,10 +69,14 @@ pub fn app() -> Result<Router, gateway::RouteError> {
 }
 
 fn main() -> gateway::Result<()> {
+    // Optional: with a subscriber, the server's log goes through `tracing` (without one it
+    // is plain lines on stderr). No colour codes when stderr is a file or a pipe.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
         .init();
     let port = port_from_args(8000)?;
     let httpd = make_server("", port, app()?)?;

@@ -42,11 +42,6 @@ pub fn checked() -> Validator<application> {
 }
 
 fn main() -> gateway::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     let port = port_from_args(8000)?;
     let httpd = make_server("", port, checked())?;
     println!("serving port {port} under the validator...");

@@ -49,7 +49,8 @@
 //! | `@pysnooper.snoop` | [`snoop`](macro@snoop) |
 //!
 //! This crate re-exports the parts: the contract from `gateway-core`, `#[wsgi_app]` and
-//! `#[snoop]` from `gateway-macros`, and the server from `gateway-server`. The guide in
+//! `#[snoop]` from `gateway-macros`, `#[snoop]`'s runtime from `gateway-snoop` (as the
+//! module [`snoop`](mod@snoop)), and the server from `gateway-server`. The guide in
 //! `docs/` (in the repository) walks through each piece.
 #![deny(missing_docs)]
 
@@ -66,13 +67,14 @@ pub use gateway_core::{http, Bytes};
 #[cfg(feature = "json")]
 pub use gateway_core::{json, serde_json};
 pub use gateway_core::{
-    latin1, testing, util, validator, FileWrapper, Headers, RouteError, Router, RouterBuilder,
-    RoutingArgs, StaticFiles, TestClient, TestRequest, TestResponse, Validator,
+    latin1, testing, util, validator, FileWrapper, FileWrapperClass, HeaderError, Headers,
+    RouteError, Router, RouterBuilder, RoutingArgs, StaticFiles, TestClient, TestRequest,
+    TestResponse, Validator, Violation,
 };
-// The attributes.
-#[doc(hidden)]
-pub use gateway_core::snoop;
+// The attributes, and `#[snoop]`'s runtime (`gateway-snoop`): [`snoop::capture`],
+// [`snoop::set_enabled`]; the attribute's generated code reaches it here too.
 pub use gateway_macros::{snoop, wsgi_app};
+pub use gateway_snoop as snoop;
 // The server.
 pub use gateway_server::{
     limits, make_server, port_from_args, Error, Result, Server, ServerBuilder, ShutdownHandle,

@@ -93,6 +93,11 @@ fn a_port_in_use_is_one_clear_error() {
 
 /// The `hello` example, built by `cargo test` next to this test binary.
 fn hello_example() -> Command {
+    example("hello")
+}
+
+/// An example built by `cargo test` next to this test binary, with its output piped.
+fn example(name: &str) -> Command {
     let deps = std::env::current_exe()
         .unwrap()
         .parent()
@@ -102,7 +107,7 @@ fn hello_example() -> Command {
         .parent()
         .unwrap()
         .join("examples")
-        .join(format!("hello{}", std::env::consts::EXE_SUFFIX));
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         example.exists(),
         "{} missing: cargo test builds examples",
@@ -111,7 +116,6 @@ fn hello_example() -> Command {
     let mut command = Command::new(example);
     command
         .env_remove("PORT")
-        .env("RUST_LOG", "off")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     command
@@ -129,7 +133,7 @@ fn the_example_reports_a_port_in_use_on_one_line_and_exits_non_zero() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains(&format!("0.0.0.0:{port} is already in use")),
+        stderr.contains(&format!("127.0.0.1:{port} is already in use")),
         "{stderr}"
     );
     assert!(
@@ -175,4 +179,45 @@ fn the_example_serves_then_exits_0_on_sigterm() {
     };
     assert!(status.success(), "{status:?}");
     let _ = std::io::stdout().flush();
+}
+
+#[test]
+fn without_a_subscriber_a_500s_reason_is_on_stderr() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = example("validate")
+        .env("PORT", port.to_string())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (line_tx, line_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)) {
+            let Ok(line) = line else { break };
+            if line_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let addr = format!("127.0.0.1:{port}").parse().unwrap();
+    let listening = line_rx.recv_timeout(IO_TIMEOUT).expect("a start-up line");
+    assert!(
+        listening.contains("info: listening on http://127.0.0.1:"),
+        "{listening}"
+    );
+    assert!(
+        !listening.contains('\x1b'),
+        "no colour on a pipe: {listening:?}"
+    );
+    assert_eq!(get(addr, "/mistake").status, 500);
+    let reason = line_rx.recv_timeout(IO_TIMEOUT).expect("the 500's reason");
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        reason.contains("error: validator:") && reason.contains("Content-Type"),
+        "{reason}"
+    );
 }

@@ -1,5 +1,5 @@
 //! `#[snoop]` through the facade alone: `use gateway::snoop` brings the attribute and its
-//! runtime module (`snoop::capture`), and the expansion names `::gateway`.
+//! runtime crate (`snoop::capture`), and the expansion names `::gateway::snoop`.
 
 use gateway::{snoop, wsgi_app, Environ, StartResponse, TestClient};
 use std::io::Write;
@@ -65,7 +65,7 @@ fn snoop_traces_the_hello_application_like_the_note() {
             "New var:....... body = \"<h1>Hello, Alice!</h1>\"",
             "HH:MM:SS.ffffff line        18     vec![body.into_bytes()]",
             "HH:MM:SS.ffffff return      18     vec![body.into_bytes()]",
-            "Return value:.. [b\"<h1>Hello, Alice!</h1>\"]",
+            "Return value:.. [b'<h1>Hello, Alice!</h1>']",
             "Elapsed time: HH:MM:SS.ffffff",
         ]
     );

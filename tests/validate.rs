@@ -127,6 +127,10 @@ fn a_broken_environ_from_an_outer_middleware_answers_500() {
             environ.insert("SCRIPT_NAME", "/");
             self.0.call(environ, start_response)
         }
+
+        fn blocking(&self) -> bool {
+            self.0.blocking()
+        }
     }
     let server = TestServer::start(DropPathInfo(example::checked()));
     assert_eq!(get(server.addr, "/").status, 500);

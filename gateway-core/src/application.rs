@@ -81,12 +81,15 @@ pub trait Application: Send + Sync + 'static {
     /// Answers one request.
     fn call(&self, environ: Environ, start_response: StartResponse) -> Outcome;
 
-    /// Whether [`call`](Self::call) may block the thread (true for plain `fn` applications).
-    /// The server runs blocking applications off its I/O threads; `async` ones return
-    /// [`Outcome::Pending`] and say `false`.
-    fn blocking(&self) -> bool {
-        true
-    }
+    /// Whether [`call`](Self::call) may block the thread: `true` for plain `fn` applications
+    /// (the server runs them off its I/O threads), `false` for `async` ones (they return
+    /// [`Outcome::Pending`] and run on the I/O threads).
+    ///
+    /// There is no default, on purpose: a middleware must say it, usually by forwarding the
+    /// wrapped application's answer (`self.0.blocking()`). A default of `true` would silently
+    /// move every `async` application a forgetful middleware wraps onto the blocking pool; a
+    /// default of `false` would let a blocking one stall the I/O threads.
+    fn blocking(&self) -> bool;
 }
 
 /// A closure `Fn(&Environ, StartResponse) -> impl IntoBody` is an application; an
@@ -99,6 +102,10 @@ where
     fn call(&self, environ: Environ, start_response: StartResponse) -> Outcome {
         let body = self(&environ, start_response.clone()).into_body();
         Outcome::Ready(body.answer_through(&environ, &start_response))
+    }
+
+    fn blocking(&self) -> bool {
+        true
     }
 }
 

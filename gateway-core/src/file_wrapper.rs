@@ -19,7 +19,7 @@ use std::fmt;
 use std::io::{self, Read};
 
 /// The block size wsgiref's `FileWrapper` reads by: 8 KiB.
-pub const DEFAULT_BLOCK_SIZE: usize = 8192;
+pub(crate) const DEFAULT_BLOCK_SIZE: usize = 8192;
 
 /// A reader as an iterator of chunks of at most `block_size` bytes: wsgiref's
 /// `FileWrapper(filelike, blksize=8192)`.
@@ -34,7 +34,7 @@ pub const DEFAULT_BLOCK_SIZE: usize = 8192;
 /// of ending the response as if it were complete.
 ///
 /// ```
-/// use gateway_core::file_wrapper::FileWrapper;
+/// use gateway_core::FileWrapper;
 /// use gateway_core::{Environ, StartResponse, TestClient};
 ///
 /// let app = |_: &Environ, start_response: StartResponse| {
@@ -52,7 +52,7 @@ pub struct FileWrapper<R> {
 }
 
 impl<R: Read> FileWrapper<R> {
-    /// Reads `reader` in blocks of [`DEFAULT_BLOCK_SIZE`] bytes.
+    /// Reads `reader` in blocks of 8,192 bytes (`wsgiref`'s default).
     pub fn new(reader: R) -> Self {
         Self::with_block_size(reader, DEFAULT_BLOCK_SIZE)
     }
@@ -143,7 +143,7 @@ impl<R> fmt::Debug for FileWrapper<R> {
 /// [`FileWrapper::with_block_size`].
 ///
 /// ```
-/// use gateway_core::file_wrapper::FileWrapperClass;
+/// use gateway_core::FileWrapperClass;
 /// # let environ = gateway_core::Environ::builder().build();
 /// let file_wrapper = environ.object::<FileWrapperClass>("wsgi.file_wrapper").unwrap();
 /// let body = file_wrapper.call(std::io::Cursor::new(b"data"), None).into_body();

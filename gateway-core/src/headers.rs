@@ -1,5 +1,6 @@
 //! `wsgiref.headers.Headers`: a toolbox over a response's header list.
 
+use crate::python_repr::write_str_repr;
 use std::fmt;
 
 /// `wsgiref.headers.Headers`: the list of `(name, value)` pairs an application hands to
@@ -26,7 +27,7 @@ use std::fmt;
 /// | `str(h)`, `bytes(h)` | `to_string()`, [`to_bytes`](Self::to_bytes) |
 ///
 /// ```
-/// use gateway_core::headers::Headers;
+/// use gateway_core::Headers;
 /// use gateway_core::{Environ, StartResponse, TestClient};
 ///
 /// let app = |_: &Environ, start_response: StartResponse| {
@@ -226,7 +227,7 @@ impl Headers {
     /// `-`; a parameter whose value is `None` (or empty) is added bare.
     ///
     /// ```
-    /// use gateway_core::headers::Headers;
+    /// use gateway_core::Headers;
     ///
     /// let mut headers = Headers::new();
     /// headers.add_header("foo", Some("bar"), &[("baz", Some("spam"))]).unwrap();
@@ -327,36 +328,14 @@ impl fmt::Debug for Headers {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write!(f, "({}, {})", python_repr(name), python_repr(value))?;
+            f.write_str("(")?;
+            write_str_repr(f, name)?;
+            f.write_str(", ")?;
+            write_str_repr(f, value)?;
+            f.write_str(")")?;
         }
         f.write_str("])")
     }
-}
-
-/// Python's `repr` of a `str` (single quotes unless the text holds `'` and no `"`).
-fn python_repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::from(quote);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 #[cfg(test)]

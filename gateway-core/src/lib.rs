@@ -29,7 +29,7 @@
 //! | `wsgiref.headers.Headers` | [`Headers`] |
 //! | `wsgiref.validate.validator` | [`validator`] |
 //! | uWSGI `--static-map`, WhiteNoise | [`StaticFiles`] |
-//! | pysnooper's `@snoop` (runtime side) | [`snoop`] |
+//! | `repr()` of a `str` or `bytes` | [`python_repr`] |
 #![deny(missing_docs)]
 
 mod app_fn;
@@ -45,18 +45,19 @@ mod input;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod latin1;
+mod percent;
 mod start_response;
 mod status;
 pub mod testing;
 mod wsgi_errors;
 
-pub mod file_wrapper;
-pub mod headers;
-pub mod router;
-pub mod snoop;
-pub mod static_files;
+mod file_wrapper;
+mod headers;
+pub mod python_repr;
+mod router;
+mod static_files;
 pub mod util;
-pub mod validate;
+mod validate;
 
 pub use app_fn::app_fn;
 pub use application::{Application, BodyFuture, Outcome};
@@ -64,8 +65,8 @@ pub use body::{Body, IntoBody, IntoChunk};
 pub use contract_error::ContractError;
 pub use environ::{Environ, EnvironBuilder, Extension, Value, ValueRef};
 pub use error_log::{ErrorLog, ErrorSink};
-pub use file_wrapper::FileWrapper;
-pub use headers::Headers;
+pub use file_wrapper::{FileWrapper, FileWrapperClass};
+pub use headers::{HeaderError, Headers};
 pub use http_error::HttpError;
 pub use input::InputReader;
 pub use router::{RouteError, Router, RouterBuilder, RoutingArgs};
@@ -73,7 +74,7 @@ pub use start_response::{is_hop_by_hop, Intercept, StartResponse, Writer, HOP_BY
 pub use static_files::StaticFiles;
 pub use status::Status;
 pub use testing::{TestClient, TestRequest, TestResponse};
-pub use validate::{validator, Validator};
+pub use validate::{validator, Validator, Violation};
 pub use wsgi_errors::Errors;
 
 pub use bytes::Bytes;

@@ -2,10 +2,10 @@
 //! same function with and without the attribute, in ns per call and per trace point.
 //! A benchmark prints; it asserts nothing about time.
 //!
-//! Run with: `cargo bench -p gateway-macros --bench snoop_silenced`
+//! Run with: `cargo bench -p wsgi-gateway-macros --bench snoop_silenced`
 
-use gateway_core::snoop;
 use gateway_macros::snoop;
+use gateway_snoop as snoop;
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -122,13 +122,7 @@ fn application(
     } else {
         quote!(#krate::Outcome::Ready(#body))
     };
-    let blocking = is_async.then(|| {
-        quote! {
-            fn blocking(&self) -> bool {
-                false
-            }
-        }
-    });
+    let blocking = !is_async;
 
     quote! {
         #(#docs)*
@@ -150,7 +144,10 @@ fn application(
                 #inner
                 #outcome
             }
-            #blocking
+
+            fn blocking(&self) -> bool {
+                #blocking
+            }
         }
     }
 }
@@ -208,7 +205,7 @@ mod tests {
 
     fn expanded(attr: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> String {
         let tokens = expand(attr, item).unwrap_or_else(|error| panic!("{error}"));
-        // `GATEWAY_MACROS_PRINT=1 cargo test -p gateway-macros --lib -- --nocapture` shows it.
+        // `GATEWAY_MACROS_PRINT=1 cargo test -p wsgi-gateway-macros --lib -- --nocapture` shows it.
         if std::env::var_os("GATEWAY_MACROS_PRINT").is_some() {
             println!("{tokens}");
         }
@@ -234,7 +231,7 @@ mod tests {
         assert!(docs < strukt && strukt < snoop, "{tokens}");
         assert!(tokens.contains("impl :: gateway :: Application for application"));
         assert!(tokens.contains(":: gateway :: Outcome :: Ready"));
-        assert!(!tokens.contains("blocking"));
+        assert!(tokens.contains("fn blocking (& self) -> bool { true }"));
     }
 
     #[test]

@@ -1,54 +1,118 @@
-//! Which crate the generated code names: `::gateway` (the facade) or `::gateway_core`.
+//! Which crates the generated code names: `::gateway` (the facade), or the parts.
 //!
-//! The expansion must work for a user of the facade and for a middleware author who
-//! depends on `gateway-core` and `gateway-macros` alone. Both crates export `Application`,
-//! `Outcome`, `Environ`, `StartResponse`, `Body` and `IntoBody` at their root, so the only
-//! question is the crate's name, read from the package's own `Cargo.toml`. A plain text scan
-//! is enough for the forms Cargo accepts for a dependency; `crate = "..."` covers the rest.
+//! The expansion must work for a user of the facade and for someone who depends on the parts
+//! alone. `#[wsgi_app]` names the contract: `::gateway` and `::gateway_core` both export
+//! `Application`, `Outcome`, `Environ`, `StartResponse`, `Body` and `IntoBody` at their root.
+//! `#[snoop]` names its runtime: `::gateway::snoop` (the facade re-exports `gateway-snoop`
+//! there) or `::gateway_snoop`. So the only question is a crate's name, read from the
+//! package's own `Cargo.toml`: the packages are published as `wsgi-gateway`,
+//! `wsgi-gateway-core` and `wsgi-gateway-snoop`, and keep the library names `gateway`,
+//! `gateway_core` and `gateway_snoop`. A plain text scan is enough for the forms Cargo accepts for a
+//! dependency; `crate = "..."` covers the rest.
 
 use proc_macro2::Span;
 use syn::{Ident, Path, PathSegment};
 
-/// The facade: the name to use when nothing says otherwise.
+/// The facade's library name: the name to use when nothing says otherwise.
 const FACADE: &str = "gateway";
+/// A crate of gateway as a manifest can name it: its published package name (`gateway` and
+/// `gateway-core` were taken on the registry), the key it has inside this workspace, and its
+/// library name, which is what Rust code calls it when the dependency is not renamed.
+struct Part {
+    package: &'static str,
+    workspace_key: &'static str,
+    lib: &'static str,
+}
+
+/// The facade (`wsgi-gateway`, `use gateway::...`).
+const FACADE_PART: Part = Part {
+    package: "wsgi-gateway",
+    workspace_key: "gateway",
+    lib: FACADE,
+};
 /// The contract crate, for users who depend on it without the facade.
-const CORE: [&str; 2] = ["gateway-core", "gateway_core"];
+const CORE: Part = Part {
+    package: "wsgi-gateway-core",
+    workspace_key: "gateway-core",
+    lib: "gateway_core",
+};
+/// `#[snoop]`'s runtime crate, for users who depend on it without the facade.
+const SNOOP: Part = Part {
+    package: "wsgi-gateway-snoop",
+    workspace_key: "gateway-snoop",
+    lib: "gateway_snoop",
+};
+/// Where the facade re-exports `#[snoop]`'s runtime.
+const FACADE_SNOOP: &str = "gateway::snoop";
 
 /// `::gateway` or `::gateway_core` (or a renamed dependency), from the manifest of the crate
 /// being compiled.
 pub(crate) fn default_path() -> Path {
-    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").and_then(|dir| {
-        std::fs::read_to_string(std::path::Path::new(&dir).join("Cargo.toml")).ok()
-    });
-    let name = manifest
-        .as_deref()
-        .map_or_else(|| FACADE.to_owned(), runtime_crate);
-    // A key that is not an identifier (or is a keyword) cannot be named: keep the default.
-    let mut ident =
-        syn::parse_str::<Ident>(&name).unwrap_or_else(|_| Ident::new(FACADE, Span::call_site()));
-    ident.set_span(Span::call_site());
+    let name = manifest().map_or_else(|| FACADE.to_owned(), |text| contract_crate(&text));
+    absolute(&name, FACADE)
+}
+
+/// `::gateway::snoop` or `::gateway_snoop` (or a renamed dependency), from the manifest of
+/// the crate being compiled.
+pub(crate) fn snoop_path() -> Path {
+    let name = manifest().map_or_else(|| FACADE_SNOOP.to_owned(), |text| snoop_runtime(&text));
+    absolute(&name, FACADE_SNOOP)
+}
+
+/// The `Cargo.toml` of the crate being compiled.
+fn manifest() -> Option<String> {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .and_then(|dir| std::fs::read_to_string(std::path::Path::new(&dir).join("Cargo.toml")).ok())
+}
+
+/// `a::b` as `::a::b`, spanned at the call site; `fallback` when a segment cannot be named (a
+/// dependency key that is not an identifier, or is a keyword).
+fn absolute(path: &str, fallback: &str) -> Path {
+    let idents = |path: &str| -> Option<Vec<Ident>> {
+        path.split("::")
+            .map(|segment| syn::parse_str::<Ident>(segment).ok())
+            .collect()
+    };
+    let segments = idents(path)
+        .or_else(|| idents(fallback))
+        .unwrap_or_default();
     Path {
         leading_colon: Some(Default::default()),
-        segments: [PathSegment::from(ident)].into_iter().collect(),
+        segments: segments
+            .into_iter()
+            .map(|mut ident| {
+                ident.set_span(Span::call_site());
+                PathSegment::from(ident)
+            })
+            .collect(),
     }
 }
 
-/// The crate name (as written in Rust code) the package at `manifest` reaches gateway by.
-fn runtime_crate(manifest: &str) -> String {
+/// The crate name (as written in Rust code) the package at `manifest` reaches the contract
+/// by.
+fn contract_crate(manifest: &str) -> String {
     let manifest = Manifest::scan(manifest);
-    if manifest.name.as_deref() == Some(FACADE) {
+    if manifest.is_facade() {
         return FACADE.to_owned();
     }
-    let named = |wanted: &[&str]| {
-        manifest
-            .dependencies
-            .iter()
-            .find(|dep| wanted.contains(&dep.package.as_deref().unwrap_or(&dep.key)))
-            .map(|dep| dep.key.replace('-', "_"))
-    };
-    named(&[FACADE])
-        .or_else(|| named(&CORE))
+    manifest
+        .crate_named(&FACADE_PART)
+        .or_else(|| manifest.crate_named(&CORE))
         .unwrap_or_else(|| FACADE.to_owned())
+}
+
+/// The path (as written in Rust code) the package at `manifest` reaches `#[snoop]`'s runtime
+/// by: through the facade if it has it, else `gateway-snoop` itself.
+fn snoop_runtime(manifest: &str) -> String {
+    let manifest = Manifest::scan(manifest);
+    if manifest.is_facade() {
+        return FACADE_SNOOP.to_owned();
+    }
+    manifest
+        .crate_named(&FACADE_PART)
+        .map(|facade| format!("{facade}::snoop"))
+        .or_else(|| manifest.crate_named(&SNOOP))
+        .unwrap_or_else(|| FACADE_SNOOP.to_owned())
 }
 
 /// What the scan keeps of a `Cargo.toml`.
@@ -137,6 +201,23 @@ impl Manifest {
         }
     }
 
+    /// Whether this is the facade's own manifest (its tests, examples and doctests).
+    fn is_facade(&self) -> bool {
+        matches!(self.name.as_deref(), Some(name) if name == FACADE_PART.package || name == FACADE)
+    }
+
+    /// The name in Rust code of the dependency on `part`: the key of a renamed dependency
+    /// (`gw = { package = "wsgi-gateway" }` is `gw`), else the library's own name.
+    fn crate_named(&self, part: &Part) -> Option<String> {
+        let is_part =
+            |name: &str| name == part.package || name == part.workspace_key || name == part.lib;
+        self.dependencies.iter().find_map(|dep| match &dep.package {
+            Some(package) if is_part(package) => Some(dep.key.replace('-', "_")),
+            None if is_part(&dep.key) => Some(part.lib.to_owned()),
+            _ => None,
+        })
+    }
+
     /// The index of dependency `key`, added if new.
     fn dependency(&mut self, key: &str) -> usize {
         if let Some(index) = self.dependencies.iter().position(|dep| dep.key == key) {
@@ -201,13 +282,13 @@ fn inline_package(value: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::runtime_crate;
+    use super::{absolute, contract_crate, snoop_runtime};
 
     #[test]
     fn the_facade_package_names_itself() {
         let manifest =
             "[package]\nname = \"gateway\"\n[dependencies]\ngateway-core.workspace = true\n";
-        assert_eq!(runtime_crate(manifest), "gateway");
+        assert_eq!(contract_crate(manifest), "gateway");
     }
 
     #[test]
@@ -219,7 +300,7 @@ mod tests {
             "[dependencies.gateway-core]\npath = \"x\"\n[dependencies.gateway]\npath = \"y\"\n",
             "[target.'cfg(unix)'.dependencies]\n\"gateway\" = \"1\" # a comment\n",
         ] {
-            assert_eq!(runtime_crate(manifest), "gateway", "{manifest}");
+            assert_eq!(contract_crate(manifest), "gateway", "{manifest}");
         }
     }
 
@@ -231,20 +312,54 @@ mod tests {
             "[dependencies.gateway-core]\npath = \"../gateway-core\"\n",
             "[dependencies]\ngateway_core.workspace = true\n",
         ] {
-            assert_eq!(runtime_crate(manifest), "gateway_core", "{manifest}");
+            assert_eq!(contract_crate(manifest), "gateway_core", "{manifest}");
         }
     }
 
     #[test]
     fn a_renamed_dependency_is_named_by_its_key() {
         assert_eq!(
-            runtime_crate("[dependencies]\nwsgi = { package = \"gateway\", version = \"0.1\" }\n"),
+            contract_crate("[dependencies]\nwsgi = { package = \"gateway\", version = \"0.1\" }\n"),
             "wsgi"
         );
         assert_eq!(
-            runtime_crate("[dependencies.contract]\npackage = \"gateway-core\"\n"),
+            contract_crate("[dependencies.contract]\npackage = \"gateway-core\"\n"),
             "contract"
         );
+    }
+
+    #[test]
+    fn published_names_are_called_by_their_library_names() {
+        for (manifest, contract, runtime) in [
+            (
+                "[dependencies]\nwsgi-gateway = \"0.1\"\n",
+                "gateway",
+                "gateway::snoop",
+            ),
+            (
+                "[dependencies]\ngateway = { package = \"wsgi-gateway\", version = \"0.1\" }\n",
+                "gateway",
+                "gateway::snoop",
+            ),
+            (
+                "[dependencies]\ngw = { package = \"wsgi-gateway\", path = \"x\" }\n",
+                "gw",
+                "gw::snoop",
+            ),
+            (
+                "[dependencies]\nwsgi-gateway-core = \"0.1\"\nwsgi-gateway-snoop = \"0.1\"\n",
+                "gateway_core",
+                "gateway_snoop",
+            ),
+            (
+                "[package]\nname = \"wsgi-gateway\"\n",
+                "gateway",
+                "gateway::snoop",
+            ),
+        ] {
+            assert_eq!(contract_crate(manifest), contract, "{manifest}");
+            assert_eq!(snoop_runtime(manifest), runtime, "{manifest}");
+        }
     }
 
     #[test]
@@ -255,7 +370,52 @@ mod tests {
             "[workspace.dependencies]\ngateway-core = \"0.1\"\n",
             "[features]\ngateway-core = []\n",
         ] {
-            assert_eq!(runtime_crate(manifest), "gateway", "{manifest}");
+            assert_eq!(contract_crate(manifest), "gateway", "{manifest}");
         }
+    }
+
+    #[test]
+    fn snoop_names_the_facade_or_gateway_snoop() {
+        for (manifest, runtime) in [
+            ("[package]\nname = \"gateway\"\n", "gateway::snoop"),
+            ("[dependencies]\ngateway = \"0.1\"\n", "gateway::snoop"),
+            (
+                "[dependencies]\ngateway-snoop = \"0.1\"\ngateway = \"0.1\"\n",
+                "gateway::snoop",
+            ),
+            (
+                "[dependencies]\nwsgi = { package = \"gateway\", version = \"0.1\" }\n",
+                "wsgi::snoop",
+            ),
+            (
+                "[dependencies]\ngateway-core = \"0.1\"\ngateway-snoop = \"0.1\"\n",
+                "gateway_snoop",
+            ),
+            (
+                "[dev-dependencies]\ngateway-snoop.workspace = true\n",
+                "gateway_snoop",
+            ),
+            (
+                "[dependencies.trace]\npackage = \"gateway-snoop\"\n",
+                "trace",
+            ),
+            // Without either, the facade: its error names the crate to add.
+            ("[dependencies]\ngateway-core = \"0.1\"\n", "gateway::snoop"),
+            ("", "gateway::snoop"),
+        ] {
+            assert_eq!(snoop_runtime(manifest), runtime, "{manifest}");
+        }
+    }
+
+    #[test]
+    fn a_path_is_absolute_and_a_key_that_cannot_be_named_falls_back() {
+        let path = |text: &str| {
+            let path = absolute(text, "gateway::snoop");
+            quote::quote!(#path).to_string()
+        };
+        assert_eq!(path("gateway_snoop"), ":: gateway_snoop");
+        assert_eq!(path("wsgi::snoop"), ":: wsgi :: snoop");
+        assert_eq!(path("fn"), ":: gateway :: snoop");
+        assert_eq!(path("1st"), ":: gateway :: snoop");
     }
 }

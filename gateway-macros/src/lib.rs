@@ -1,8 +1,9 @@
 //! `#[wsgi_app]`: turns `fn application(environ, start_response)` into a gateway WSGI
 //! application. `#[snoop]`: pysnooper's trace of any function.
 //!
-//! Use them through the `gateway` crate (`use gateway::{snoop, wsgi_app};`), or with
-//! `gateway-core` alone: the generated code names whichever of the two the crate depends on.
+//! Use them through the `gateway` crate (`use gateway::{snoop, wsgi_app};`), or with the
+//! parts alone (`gateway-core` for `#[wsgi_app]`, `gateway-snoop` for `#[snoop]`'s runtime):
+//! the generated code names whichever the crate depends on.
 //! The attributes are documented on [`macro@wsgi_app`] and [`macro@snoop`].
 #![deny(missing_docs)]
 
@@ -102,6 +103,10 @@ use proc_macro::TokenStream;
 ///             &start_response,
 ///         ))
 ///     }
+///
+///     fn blocking(&self) -> bool {
+///         true
+///     }
 /// }
 /// ```
 ///
@@ -197,7 +202,7 @@ pub fn wsgi_app(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// New var:....... body = "<h1>Hello, Alice!</h1>"
 /// 11:39:11.095967 line         8     vec![body.into_bytes()]
 /// 11:39:11.095980 return       8     vec![body.into_bytes()]
-/// Return value:.. [b"<h1>Hello, Alice!</h1>"]
+/// Return value:.. [b'<h1>Hello, Alice!</h1>']
 /// Elapsed time: 00:00:00.000092
 /// ```
 ///
@@ -215,14 +220,18 @@ pub fn wsgi_app(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// - `return` on the last line that ran, whether the body ended on its tail expression,
 ///   `return` or `?`; `Return value`; `Elapsed time`. A panic ends with `Call ended by
 ///   panic`, a dropped future with `Call ended by cancellation`.
-/// - Values print with `Debug`; bytes (`Vec<u8>`, `&[u8]` and lists of them) as `b"..."`;
-///   a value whose type has no `Debug` as `<its::Type>`. Values longer than
+/// - Values print with `Debug`; bytes (`Vec<u8>`, `&[u8]` and lists of them) as Python
+///   prints `bytes` (`b'...'`); a value whose type has no `Debug` as `<its::Type>`. Values longer than
 ///   `max_variable_length` are shortened with `...` in the middle.
 ///
 /// Works on `fn`, `async fn` (each event is timed when it happens, across `.await`),
 /// methods, generic functions, and with `#[wsgi_app]` above or below it. Setting
 /// `GATEWAY_SNOOP=off` in the environment silences every `#[snoop]` without recompiling: a
 /// silenced call costs an atomic load, and each of its trace points a branch.
+///
+/// The generated code calls the runtime in the `gateway-snoop` crate, through
+/// `gateway::snoop` for a user of the facade; without the facade, depend on `gateway-snoop`
+/// too. `gateway::snoop::capture` (or `gateway_snoop::capture`) collects a trace for tests.
 ///
 /// # Options
 ///
@@ -237,41 +246,42 @@ pub fn wsgi_app(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// | `relative_time = true` | `false` | timestamps count from the call's start |
 /// | `thread_info = true` | `false` | every line names its thread: `ident-name` |
 /// | `color = true` / `false` | colour when stderr is a terminal | `true` colours stderr even through a pipe; files and `tracing` never |
-/// | `crate = "path"` | found in `Cargo.toml` | the gateway crate, when renamed |
+/// | `crate = "path"` | found in `Cargo.toml` | the gateway crate, when renamed or re-exported: the runtime is its `snoop` module |
 ///
 /// As in pysnooper, a leading string is the output: `#[snoop("/tmp/trace.log")]`.
 ///
 /// # Equivalent code without the macro
 ///
 /// The body runs in a closure (an `async move` block for an `async fn`) so that `return`
-/// and `?` hand their value to the trace on the way out:
+/// and `?` hand their value to the trace on the way out. `__private` is the runtime's module
+/// for generated code, not an API (`::gateway_snoop::__private` without the facade):
 ///
 /// ```ignore
 /// fn double(x: i32) -> i32 {
-///     use ::gateway::snoop::{ReprDebug as _, ReprName as _};
-///     static TRACER: ::gateway::snoop::Tracer = ::gateway::snoop::Tracer::new(::gateway::snoop::Options {
+///     use ::gateway::snoop::__private::{ReprDebug as _, ReprName as _};
+///     static TRACER: ::gateway::snoop::__private::Tracer = ::gateway::snoop::__private::Tracer::new(::gateway::snoop::__private::Options {
 ///         function: "double", path: "/home/me/app/src/main.rs", line: 1,
-///         source: "fn double(x: i32) -> i32 {", output: ::gateway::snoop::Output::Stderr,
+///         source: "fn double(x: i32) -> i32 {", output: ::gateway::snoop::__private::Output::Stderr,
 ///         prefix: "", max_variable_length: Some(100), relative_time: false,
-///         thread_info: false, color: ::gateway::snoop::Color::Auto,
+///         thread_info: false, color: ::gateway::snoop::__private::Color::Auto,
 ///     });
-///     let frame = ::gateway::snoop::Frame::enter(&TRACER, false);
+///     let frame = ::gateway::snoop::__private::Frame::enter(&TRACER, false);
 ///     let snoop = &frame;
 ///     if snoop.on() {
-///         snoop.start_var("x", (&::gateway::snoop::Value(&x)).snoop_repr());
+///         snoop.start_var("x", (&::gateway::snoop::__private::Value(&x)).snoop_repr());
 ///         snoop.call();
 ///     }
-///     let value = ::gateway::snoop::call::<i32, _>(move || {
+///     let value = ::gateway::snoop::__private::call::<i32, _>(move || {
 ///         snoop.line(2, "    let y = x * 2;");
 ///         let y = x * 2;
 ///         if snoop.on() {
-///             snoop.new_var("y", (&::gateway::snoop::Value(&y)).snoop_repr());
+///             snoop.new_var("y", (&::gateway::snoop::__private::Value(&y)).snoop_repr());
 ///         }
 ///         snoop.line(3, "    y");
 ///         y
 ///     });
 ///     if snoop.on() {
-///         snoop.ret((&::gateway::snoop::Value(&value)).snoop_repr());
+///         snoop.ret((&::gateway::snoop::__private::Value(&value)).snoop_repr());
 ///     }
 ///     value
 /// }

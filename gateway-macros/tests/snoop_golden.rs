@@ -2,15 +2,15 @@
 //! `snoop/golden/NAME.txt`. Times are replaced by `HH:MM:SS.ffffff`, the source path by its
 //! file name and thread idents by `N`, so that the text is the same on every run.
 //!
-//! After a change, regenerate with `SNOOP_BLESS=1 cargo test -p gateway-macros --test
+//! After a change, regenerate with `SNOOP_BLESS=1 cargo test -p wsgi-gateway-macros --test
 //! snoop_golden` and read the diff.
 
 #[path = "snoop/samples.rs"]
 mod samples;
 
-use gateway_core::snoop::capture;
 use gateway_core::testing::block_on;
 use gateway_core::{Application, Environ, Outcome, StartResponse};
+use gateway_snoop::capture;
 use samples::*;
 use std::path::Path;
 

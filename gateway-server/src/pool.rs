@@ -24,6 +24,7 @@
 //! reads the threads' state from atomics, and sleeps while the pool is idle.
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use gateway_core::host::{log, Level};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::Thread;
@@ -132,7 +133,10 @@ impl Inner {
         if started.is_err() {
             self.threads.fetch_sub(1, Ordering::SeqCst);
             self.slots[slot].store(FREE, Ordering::SeqCst);
-            tracing::error!("could not start an application thread; requests wait for a free one");
+            log(
+                Level::Error,
+                format_args!("could not start an application thread; requests wait for a free one"),
+            );
         }
     }
 

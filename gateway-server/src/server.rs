@@ -5,7 +5,7 @@ use crate::error::bind_error;
 use crate::limits;
 use crate::pool::Pool;
 use crate::service::{serve, PerConnection, Shared};
-use gateway_core::host::Connection;
+use gateway_core::host::{log, Connection, Level};
 use gateway_core::{Application, ErrorLog, ErrorSink};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -283,13 +283,16 @@ async fn accept_loop(
     let mut stop = shutdown.subscribe();
     let stop_requested = stop_signal(&mut stop, config.handle_signals);
     tokio::pin!(stop_requested);
-    tracing::info!("listening on http://{local_addr}");
+    log(
+        Level::Info,
+        format_args!("listening on http://{local_addr}"),
+    );
     loop {
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
-                    tracing::warn!("accept failed: {error}");
+                    log(Level::Warn, format_args!("accept failed: {error}"));
                     tokio::time::sleep(limits::ACCEPT_ERROR_PAUSE).await;
                     continue;
                 }
@@ -324,13 +327,16 @@ async fn accept_loop(
         });
     }
     drop(listener);
-    tracing::info!(
-        "shutting down: waiting up to {:?} for in-flight requests",
-        config.shutdown_grace
+    log(
+        Level::Info,
+        format_args!(
+            "shutting down: waiting up to {:?} for in-flight requests",
+            config.shutdown_grace
+        ),
     );
     tokio::select! {
-        () = connections.shutdown() => tracing::info!("all connections closed"),
-        () = tokio::time::sleep(config.shutdown_grace) => tracing::warn!("grace period over; dropping the remaining connections"),
+        () = connections.shutdown() => log(Level::Info, format_args!("all connections closed")),
+        () = tokio::time::sleep(config.shutdown_grace) => log(Level::Warn, format_args!("grace period over; dropping the remaining connections")),
     }
     close_idle.abort();
     Ok(())
@@ -357,7 +363,7 @@ async fn stop_signal(stop: &mut watch::Receiver<bool>, handle_signals: bool) {
     let terminate = std::future::pending::<()>();
     tokio::select! {
         () = handle => {}
-        _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C received"),
-        () = terminate => tracing::info!("SIGTERM received"),
+        _ = tokio::signal::ctrl_c() => log(Level::Info, format_args!("Ctrl-C received")),
+        () = terminate => log(Level::Info, format_args!("SIGTERM received")),
     }
 }

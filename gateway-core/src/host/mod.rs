@@ -7,6 +7,7 @@
 
 mod connection;
 mod exchange;
+pub(crate) mod log;
 mod run;
 
 pub use crate::environ::SERVER_SOFTWARE;
@@ -14,4 +15,5 @@ pub use crate::input::{Input, InputSource};
 pub use crate::start_response::ResponseHead;
 pub use connection::Connection;
 pub use exchange::{Exchange, Start, SERVER_ERROR_BODY};
+pub use log::{log, Level};
 pub use run::{run, PendingExchange, Running};

@@ -94,8 +94,8 @@ impl Intercept for Hooks {
 #[cfg(test)]
 mod tests {
     use crate::body::Body;
-    use crate::environ::Environ;
     use crate::contract_error::ContractError;
+    use crate::environ::Environ;
     use crate::start_response::StartResponse;
     use crate::validate::test_support::{assert_rejected, assert_reported, get, PLAIN};
     use std::io::Write;

@@ -154,6 +154,10 @@ mod tests {
             (self.0)(&mut environ);
             validator(ok_app).call(environ, start_response)
         }
+
+        fn blocking(&self) -> bool {
+            true
+        }
     }
 
     fn with_environ(tamper: impl Fn(&mut Environ) + Send + Sync + 'static) -> TestResponse {

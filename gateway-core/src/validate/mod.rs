@@ -1,78 +1,4 @@
 //! `wsgiref.validate` for gateway: middleware that checks both sides of the contract.
-//!
-//! Wrap an application in [`Validator`] (or call [`validator`], as in Python) while you
-//! develop or test it: every request's environ is checked on its way in (the server's and
-//! any outer middleware's side), and everything the application does with `start_response`,
-//! `write()` and its body is checked on the way out. Each broken rule is reported as one
-//! line in `wsgi.errors`, starting with `validator:` (the [`Violation`] it is, as a
-//! sentence). Two checks are only warnings, as in wsgiref: they start with
-//! `validator warning:` and change nothing else.
-//!
-//! # A violation answers 500, when it still can
-//! wsgiref's validator raises `AssertionError`, so the server answers 500 if nothing was
-//! sent yet. This one does the same without an exception: when a rule is broken before the
-//! response's head is sent, the response is replaced by the server's plain 500 (its body is
-//! [`SERVER_ERROR_BODY`]) and the application's body is dropped. A broken environ answers
-//! 500 without calling the application. A rule broken after the head went out (a body longer
-//! or shorter than its `Content-Length`, a late `start_response`) is reported, and the server
-//! deals with the response as it would without the validator (it never sends more than
-//! `Content-Length`, and closes the connection when the body is short). An application body
-//! that fails (an `Err`, a panic) is handled as without the validator: a 500 before the head
-//! went out, a closed connection after; in the second case an `Err` reaches the server as a
-//! panic (a [`Body`] built from an iterator cannot carry an error), so the log line reads
-//! `the application panicked: ...`.
-//!
-//! ```
-//! use gateway_core::validate::validator;
-//! use gateway_core::{Environ, StartResponse, TestClient};
-//!
-//! let app = |_: &Environ, start_response: StartResponse| {
-//!     start_response("200 OK", &[]); // no Content-Type
-//!     "hello"
-//! };
-//! let response = TestClient::new(validator(app)).get("/");
-//! assert_eq!(response.status, 500);
-//! assert_eq!(
-//!     response.errors,
-//!     ["validator: no Content-Type header in a \"200 OK\" response; every response but 204 \
-//!       and 304 needs one"]
-//! );
-//! ```
-//!
-//! # The checks
-//! Every check of `wsgiref.validate` that Rust's types do not already make impossible, plus
-//! the ones it lacks. See [`Violation`] for each message.
-//!
-//! | side | check | wsgiref |
-//! |---|---|---|
-//! | environ | `REQUEST_METHOD`, `SERVER_NAME`, `SERVER_PORT`, `wsgi.version`, `wsgi.url_scheme`, `wsgi.input`, `wsgi.errors`, `wsgi.multithread`, `wsgi.multiprocess`, `wsgi.run_once` present | yes |
-//! | environ | no `HTTP_CONTENT_TYPE` / `HTTP_CONTENT_LENGTH` | yes |
-//! | environ | every key without a `.` holds text | yes |
-//! | environ | `wsgi.version` is `(1, 0)`; `wsgi.url_scheme` is `http` or `https`; `wsgi.input` and `wsgi.errors` are the streams; the three `wsgi.*` flags are flags | yes |
-//! | environ | `REQUEST_METHOD` a method token, `SERVER_NAME` not empty, `SERVER_PORT` a port number | added |
-//! | environ | `SCRIPT_NAME` empty or starting with `/`, never `/`; `PATH_INFO` empty or starting with `/`; one of them present | yes |
-//! | environ | `CONTENT_LENGTH` empty or a number | yes |
-//! | environ (warning) | `QUERY_STRING` missing; `REQUEST_METHOD` not one of `GET HEAD POST OPTIONS PATCH PUT DELETE TRACE` | yes |
-//! | status | three digits, at least 100, a space, no control characters, latin-1 | yes (wsgiref only warns about the space) |
-//! | headers | no `Status` header; names `^[a-zA-Z][a-zA-Z0-9_-]*$` not ending in `-` or `_`; values with no control character (tab included) and latin-1 | yes (latin-1 added) |
-//! | headers | no hop-by-hop header; `Content-Length` a number | added |
-//! | headers | `Content-Type` present, except for 204 and 304, where it is forbidden | yes |
-//! | calls | `start_response` not called again without error information; not replaced (`with_exc_info`) after the headers were sent, or after `write()` produced data (which sends them under PEP 3333) | added |
-//! | calls | `write()` not before `start_response`, nor from inside the body's iteration | added |
-//! | body | no chunk (an empty one included) before `start_response`; `start_response` called at all | yes |
-//! | body | not longer nor shorter than its `Content-Length` (a `HEAD` body may be empty); none for 204 and 304 | added |
-//! | server | the head is sent only after the first non-empty chunk | added |
-//! | server | the body is not pulled again after it ended | yes (as "read after closed") |
-//!
-//! What Rust rules out, and wsgiref checks at run time: the argument counts and keyword
-//! arguments of the application and `start_response`, `environ` being a `dict`, a status or
-//! header that is not a `str`, a body that is not an iterable of `bytes`, the signatures of
-//! `wsgi.input`'s and `wsgi.errors`' methods, calling `close()` on them, and a body that is
-//! never closed (dropping is closing, exactly once).
-//!
-//! [`SERVER_ERROR_BODY`]: crate::host::SERVER_ERROR_BODY
-//! [`Body`]: crate::Body
-
 // One file per side of the contract: the environ (the server's side), the status and
 // headers, the calls to `start_response` and `write()`, and the body as the server pulls it;
 // `request_check` is what they share about one request, `violation` what they report.
@@ -97,12 +23,86 @@ use environ_checks::check_environ;
 use request_check::RequestCheck;
 use std::sync::Arc;
 
-/// Checks every request and response of the application it wraps against PEP 3333, like
-/// Python's `wsgiref.validate.validator`; see [the module docs](self) for what it checks and
-/// what a violation does.
+/// `wsgiref.validate` for gateway: middleware that checks both sides of the contract.
+///
+/// Wrap an application in [`Validator`] (or call [`validator`], as in Python) while you
+/// develop or test it: every request's environ is checked on its way in (the server's and
+/// any outer middleware's side), and everything the application does with `start_response`,
+/// `write()` and its body is checked on the way out. Each broken rule is reported as one
+/// line in `wsgi.errors`, starting with `validator:` (the [`Violation`] it is, as a
+/// sentence). Two checks are only warnings, as in wsgiref: they start with
+/// `validator warning:` and change nothing else.
+///
+/// # A violation answers 500, when it still can
+/// wsgiref's validator raises `AssertionError`, so the server answers 500 if nothing was
+/// sent yet. This one does the same without an exception: when a rule is broken before the
+/// response's head is sent, the response is replaced by the server's plain 500 (its body is
+/// [`SERVER_ERROR_BODY`]) and the application's body is dropped. A broken environ answers
+/// 500 without calling the application. A rule broken after the head went out (a body longer
+/// or shorter than its `Content-Length`, a late `start_response`) is reported, and the server
+/// deals with the response as it would without the validator (it never sends more than
+/// `Content-Length`, and closes the connection when the body is short). An application body
+/// that fails (an `Err`, a panic) is handled as without the validator: a 500 before the head
+/// went out, a closed connection after; in the second case an `Err` reaches the server as a
+/// panic (a [`Body`] built from an iterator cannot carry an error), so the log line reads
+/// `the application panicked: ...`.
 ///
 /// ```
-/// use gateway_core::validate::Validator;
+/// use gateway_core::validator;
+/// use gateway_core::{Environ, StartResponse, TestClient};
+///
+/// let app = |_: &Environ, start_response: StartResponse| {
+///     start_response("200 OK", &[]); // no Content-Type
+///     "hello"
+/// };
+/// let response = TestClient::new(validator(app)).get("/");
+/// assert_eq!(response.status, 500);
+/// assert_eq!(
+///     response.errors,
+///     ["validator: no Content-Type header in a \"200 OK\" response; every response but 204 \
+///       and 304 needs one"]
+/// );
+/// ```
+///
+/// # The checks
+/// Every check of `wsgiref.validate` that Rust's types do not already make impossible, plus
+/// the ones it lacks. See [`Violation`] for each message.
+///
+/// | side | check | wsgiref |
+/// |---|---|---|
+/// | environ | `REQUEST_METHOD`, `SERVER_NAME`, `SERVER_PORT`, `wsgi.version`, `wsgi.url_scheme`, `wsgi.input`, `wsgi.errors`, `wsgi.multithread`, `wsgi.multiprocess`, `wsgi.run_once` present | yes |
+/// | environ | no `HTTP_CONTENT_TYPE` / `HTTP_CONTENT_LENGTH` | yes |
+/// | environ | every key without a `.` holds text | yes |
+/// | environ | `wsgi.version` is `(1, 0)`; `wsgi.url_scheme` is `http` or `https`; `wsgi.input` and `wsgi.errors` are the streams; the three `wsgi.*` flags are flags | yes |
+/// | environ | `REQUEST_METHOD` a method token, `SERVER_NAME` not empty, `SERVER_PORT` a port number | added |
+/// | environ | `SCRIPT_NAME` empty or starting with `/`, never `/`; `PATH_INFO` empty or starting with `/`; one of them present | yes |
+/// | environ | `CONTENT_LENGTH` empty or a number | yes |
+/// | environ (warning) | `QUERY_STRING` missing; `REQUEST_METHOD` not one of `GET HEAD POST OPTIONS PATCH PUT DELETE TRACE` | yes |
+/// | status | three digits, at least 100, a space, no control characters, latin-1 | yes (wsgiref only warns about the space) |
+/// | headers | no `Status` header; names `^[a-zA-Z][a-zA-Z0-9_-]*$` not ending in `-` or `_`; values with no control character (tab included) and latin-1 | yes (latin-1 added) |
+/// | headers | no hop-by-hop header; `Content-Length` a number | added |
+/// | headers | `Content-Type` present, except for 204 and 304, where it is forbidden | yes |
+/// | calls | `start_response` not called again without error information; not replaced (`with_exc_info`) after the headers were sent, or after `write()` produced data (which sends them under PEP 3333) | added |
+/// | calls | `write()` not before `start_response`, nor from inside the body's iteration | added |
+/// | body | no chunk (an empty one included) before `start_response`; `start_response` called at all | yes |
+/// | body | not longer nor shorter than its `Content-Length` (a `HEAD` body may be empty); none for 204 and 304 | added |
+/// | server | the head is sent only after the first non-empty chunk | added |
+/// | server | the body is not pulled again after it ended | yes (as "read after closed") |
+///
+/// What Rust rules out, and wsgiref checks at run time: the argument counts and keyword
+/// arguments of the application and `start_response`, `environ` being a `dict`, a status or
+/// header that is not a `str`, a body that is not an iterable of `bytes`, the signatures of
+/// `wsgi.input`'s and `wsgi.errors`' methods, calling `close()` on them, and a body that is
+/// never closed (dropping is closing, exactly once).
+///
+/// [`SERVER_ERROR_BODY`]: crate::host::SERVER_ERROR_BODY
+/// [`Body`]: crate::Body
+///
+/// Checks every request and response of the application it wraps against PEP 3333, like
+/// Python's `wsgiref.validate.validator`.
+///
+/// ```
+/// use gateway_core::Validator;
 /// use gateway_core::{Environ, StartResponse, TestClient};
 ///
 /// let app = |_: &Environ, start_response: StartResponse| {
@@ -247,6 +247,10 @@ mod tests {
             fn call(&self, mut environ: Environ, sr: StartResponse) -> Outcome {
                 environ.insert("wsgi.url_scheme", "gopher");
                 self.0.call(environ, sr)
+            }
+
+            fn blocking(&self) -> bool {
+                self.0.blocking()
             }
         }
         let response = TestClient::new(Break(app)).get("/");

@@ -31,7 +31,8 @@ struct Loop {
 pub(crate) struct Instrument<'a> {
     /// The local that holds `&Frame` (hygienic: user code cannot name it).
     frame: Ident,
-    krate: &'a Path,
+    /// `#[snoop]`'s runtime: `::gateway::snoop::__private` or the like.
+    runtime: &'a Path,
     source: &'a mut Source,
     watched: Vec<Watched<'a>>,
     /// Names in scope at the current point, innermost block last.
@@ -45,7 +46,7 @@ pub(crate) struct Instrument<'a> {
 impl<'a> Instrument<'a> {
     pub(crate) fn new(
         frame: Ident,
-        krate: &'a Path,
+        runtime: &'a Path,
         source: &'a mut Source,
         watches: &'a [Watch],
         arguments: Vec<String>,
@@ -63,7 +64,7 @@ impl<'a> Instrument<'a> {
             .collect();
         Instrument {
             frame,
-            krate,
+            runtime,
             source,
             watched,
             scopes: vec![arguments],
@@ -95,7 +96,7 @@ impl<'a> Instrument<'a> {
     /// Spanned at the value, so that a compile error about it (a type inferred later without
     /// `Debug`, see the limitations) points at the variable, not at `#[snoop]`.
     pub(crate) fn repr(&self, expr: &TokenStream) -> TokenStream {
-        let krate = self.krate;
+        let runtime = self.runtime;
         let single = expr.clone().into_iter().count() == 1;
         let span = Span::call_site().located_at(source::start(expr));
         let expr = if single {
@@ -103,7 +104,7 @@ impl<'a> Instrument<'a> {
         } else {
             quote!((#expr))
         };
-        quote_spanned!(span=> (&#krate::snoop::Value(&#expr)).snoop_repr())
+        quote_spanned!(span=> (&#runtime::Value(&#expr)).snoop_repr())
     }
 
     fn readable(&self) -> impl Iterator<Item = &Watched<'a>> {

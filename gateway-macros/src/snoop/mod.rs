@@ -1,6 +1,6 @@
 //! `#[snoop]`: the function's body is rewritten to report what pysnooper reports, through
-//! `gateway_core::snoop` (named as `::gateway::snoop` or `::gateway_core::snoop`, as
-//! `#[wsgi_app]` names its crate).
+//! the runtime in `gateway-snoop` (named as `::gateway::snoop` or `::gateway_snoop`, found
+//! as `#[wsgi_app]` finds its crate), whose `__private` module holds what the code names.
 //!
 //! ```text
 //! fn f(a: A) -> R {                          fn f(a: A) -> R {
@@ -112,7 +112,7 @@ fn pair(a: &impl ToTokens, b: &impl ToTokens) -> TokenStream {
 
 /// The function, its body traced.
 fn trace(mut function: ItemFn, options: &Options) -> TokenStream {
-    let krate = options.krate.clone().unwrap_or_else(krate::default_path);
+    let runtime = runtime(options);
     let frame = Ident::new("__snoop", Span::mixed_site());
     let owner = Ident::new("__snoop_frame", Span::mixed_site());
     let value = Ident::new("__snoop_value", Span::mixed_site());
@@ -148,7 +148,7 @@ fn trace(mut function: ItemFn, options: &Options) -> TokenStream {
     let names: Vec<String> = arguments.iter().map(|(name, _)| name.clone()).collect();
     let mut instrument = Instrument::new(
         frame.clone(),
-        &krate,
+        &runtime,
         &mut source,
         &options.watch,
         names,
@@ -164,14 +164,14 @@ fn trace(mut function: ItemFn, options: &Options) -> TokenStream {
         .collect();
     instrument.body(&mut body);
 
-    let options_tokens = options_tokens(options, &krate, &sig.ident, &path, &call);
+    let options_tokens = options_tokens(options, &runtime, &sig.ident, &path, &call);
     let returns = return_type(&sig.output);
     let run = if is_async {
         quote! {
-            #frame.polled(::core::pin::pin!(#krate::snoop::typed::<#returns, _>(async move #body))).await
+            #frame.polled(::core::pin::pin!(#runtime::typed::<#returns, _>(async move #body))).await
         }
     } else {
-        quote!(#krate::snoop::call::<#returns, _>(move || #body))
+        quote!(#runtime::call::<#returns, _>(move || #body))
     };
     let finish = if matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)))
     {
@@ -184,7 +184,7 @@ fn trace(mut function: ItemFn, options: &Options) -> TokenStream {
         quote! {
             let #value = #run;
             if #frame.on() {
-                #frame.ret((&#krate::snoop::Value(&#value)).snoop_repr());
+                #frame.ret((&#runtime::Value(&#value)).snoop_repr());
             }
             #value
         }
@@ -192,9 +192,9 @@ fn trace(mut function: ItemFn, options: &Options) -> TokenStream {
 
     function.block = Box::new(syn::parse_quote!({
         #[allow(unused_imports)]
-        use #krate::snoop::{ReprDebug as _, ReprName as _};
-        static #tracer: #krate::snoop::Tracer = #krate::snoop::Tracer::new(#options_tokens);
-        let #owner = #krate::snoop::Frame::enter(&#tracer, #is_async);
+        use #runtime::{ReprDebug as _, ReprName as _};
+        static #tracer: #runtime::Tracer = #runtime::Tracer::new(#options_tokens);
+        let #owner = #runtime::Frame::enter(&#tracer, #is_async);
         let #frame = &#owner;
         if #frame.on() {
             #(#starting)*
@@ -206,15 +206,24 @@ fn trace(mut function: ItemFn, options: &Options) -> TokenStream {
     function.into_token_stream()
 }
 
+/// The runtime's `__private` module: under `crate = "path"` (the facade, renamed), in its
+/// `snoop` module; otherwise found in `Cargo.toml`.
+fn runtime(options: &Options) -> syn::Path {
+    let root: syn::Path = match &options.krate {
+        Some(facade) => syn::parse_quote!(#facade::snoop),
+        None => krate::snoop_path(),
+    };
+    syn::parse_quote!(#root::__private)
+}
+
 /// The `Options` of the function's `Tracer`.
 fn options_tokens(
     options: &Options,
-    krate: &syn::Path,
+    snoop: &syn::Path,
     name: &Ident,
     path: &TokenStream,
     call: &source::Line,
 ) -> TokenStream {
-    let snoop = quote!(#krate::snoop);
     let function = name.to_string();
     let line = call.number;
     let text = &call.text;
@@ -289,7 +298,7 @@ mod tests {
 
     fn expanded(attr: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> String {
         let tokens = expand(attr, item).unwrap_or_else(|error| panic!("{error}"));
-        // `GATEWAY_MACROS_PRINT=1 cargo test -p gateway-macros --lib -- --nocapture` shows it.
+        // `GATEWAY_MACROS_PRINT=1 cargo test -p wsgi-gateway-macros --lib -- --nocapture` shows it.
         if std::env::var_os("GATEWAY_MACROS_PRINT").is_some() {
             println!("{tokens}");
         }
@@ -313,14 +322,14 @@ mod tests {
             "{tokens}"
         );
         assert!(
-            tokens.contains(":: gateway :: snoop :: Frame :: enter"),
+            tokens.contains(":: gateway :: snoop :: __private :: Frame :: enter"),
             "{tokens}"
         );
         assert!(tokens.contains("start_var (\"environ\""), "{tokens}");
     }
 
     #[test]
-    fn snoop_names_gateway_core_without_the_facade() {
+    fn snoop_names_gateway_snoop_without_the_facade() {
         let tokens = expanded(
             quote!(),
             quote!(
@@ -328,7 +337,7 @@ mod tests {
             ),
         );
         assert!(
-            tokens.contains(":: gateway_core :: snoop :: call :: < () , _ >"),
+            tokens.contains(":: gateway_snoop :: __private :: call :: < () , _ >"),
             "{tokens}"
         );
     }

@@ -1,5 +1,5 @@
 //! The functions whose traces `snoop_golden.rs` compares with `golden/*.txt`. Editing this
-//! file moves line numbers: regenerate with `SNOOP_BLESS=1 cargo test -p gateway-macros
+//! file moves line numbers: regenerate with `SNOOP_BLESS=1 cargo test -p wsgi-gateway-macros
 //! --test snoop_golden` and read the diff.
 
 use gateway_core::{Environ, StartResponse};

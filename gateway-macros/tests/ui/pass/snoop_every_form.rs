@@ -482,7 +482,7 @@ async fn async_app(environ: &Environ, start_response: StartResponse) -> Result<S
 
 fn main() {
     // Traced, into a string: the trace's own code runs too, silently.
-    let ((), trace) = gateway_core::snoop::capture(run);
+    let ((), trace) = gateway_snoop::capture(run);
     assert!(trace.contains("Return value:.. (19, 1)"), "{trace}");
 }
 

@@ -5,6 +5,7 @@ use crate::header_maps;
 use crate::host::Connection;
 use crate::input::{Input, InputReader};
 use crate::latin1;
+use crate::python_repr::write_str_repr;
 use crate::wsgi_errors::Errors;
 use http::header::{self, HeaderMap, HeaderName};
 use http::{Method, Uri, Version};
@@ -17,99 +18,6 @@ use std::sync::Arc;
 
 /// `SERVER_SOFTWARE`, and the `Server` header the server adds.
 pub const SERVER_SOFTWARE: &str = concat!("gateway/", env!("CARGO_PKG_VERSION"));
-
-/// A value a middleware stores in the environ under a key of its own (PEP 3333's
-/// extension point), for example `wsgiorg.routing_args`.
-pub trait Extension: Any + fmt::Debug + Send + Sync {}
-impl<T: Any + fmt::Debug + Send + Sync> Extension for T {}
-
-/// A value stored into the environ with [`Environ::insert`].
-#[derive(Clone)]
-pub enum Value {
-    /// A text value, like every CGI key.
-    Str(String),
-    /// A flag, like `wsgi.multithread`.
-    Bool(bool),
-    /// Any other value: see [`Environ::insert_object`].
-    Object(Arc<dyn Extension>),
-}
-
-impl From<&str> for Value {
-    fn from(text: &str) -> Self {
-        Value::Str(text.to_owned())
-    }
-}
-
-impl From<String> for Value {
-    fn from(text: String) -> Self {
-        Value::Str(text)
-    }
-}
-
-impl From<bool> for Value {
-    fn from(flag: bool) -> Self {
-        Value::Bool(flag)
-    }
-}
-
-/// One value of the environ as the dict shows it; see [`Environ::value`].
-#[derive(Clone, Copy)]
-pub enum ValueRef<'a> {
-    /// A text value (every CGI and `HTTP_*` key, `wsgi.url_scheme`).
-    Str(&'a str),
-    /// A flag (`wsgi.multithread`, `wsgi.multiprocess`, `wsgi.run_once`, `wsgi.input_terminated`).
-    Bool(bool),
-    /// `wsgi.version`: `(1, 0)`.
-    Version(u8, u8),
-    /// `wsgi.input`.
-    Input(&'a Input),
-    /// `wsgi.errors`.
-    Errors(&'a Errors),
-    /// A value stored by middleware with [`Environ::insert_object`].
-    Object(&'a dyn Extension),
-}
-
-impl<'a> ValueRef<'a> {
-    /// The text, if this is a text value.
-    pub fn as_str(self) -> Option<&'a str> {
-        match self {
-            ValueRef::Str(text) => Some(text),
-            _ => None,
-        }
-    }
-}
-
-/// Prints values the way Python's `repr` prints the dict's values.
-impl fmt::Debug for ValueRef<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ValueRef::Str(text) => write_python_str(f, text),
-            ValueRef::Bool(true) => f.write_str("True"),
-            ValueRef::Bool(false) => f.write_str("False"),
-            ValueRef::Version(major, minor) => write!(f, "({major}, {minor})"),
-            ValueRef::Input(input) => fmt::Debug::fmt(input, f),
-            ValueRef::Errors(errors) => fmt::Debug::fmt(errors, f),
-            ValueRef::Object(object) => fmt::Debug::fmt(object, f),
-        }
-    }
-}
-
-/// Writes `text` as Python's `repr` writes a `str`: `'it\'s'`.
-pub(crate) fn write_python_str(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
-    f.write_str("'")?;
-    for c in text.chars() {
-        match c {
-            '\\' => f.write_str("\\\\")?,
-            '\'' => f.write_str("\\'")?,
-            '\n' => f.write_str("\\n")?,
-            '\r' => f.write_str("\\r")?,
-            '\t' => f.write_str("\\t")?,
-            c if c.is_control() => write!(f, "\\x{:02x}", u32::from(c))?,
-            c => write!(f, "{c}")?,
-        }
-    }
-    f.write_str("'")
-}
 
 /// The path after percent-decoding, kept only when decoding changed it.
 enum DecodedPath {
@@ -167,7 +75,7 @@ const WSGI_KEYS: [&str; 9] = [
 /// `HTTP/2`), `SERVER_SOFTWARE`, `GATEWAY_INTERFACE`, `REMOTE_ADDR`, `REMOTE_PORT`, one `HTTP_*`
 /// per request header, and `wsgi.version`, `wsgi.url_scheme`, `wsgi.input`, `wsgi.errors`,
 /// `wsgi.multithread`, `wsgi.multiprocess`, `wsgi.run_once`, `wsgi.file_wrapper`
-/// ([`FileWrapperClass`](crate::file_wrapper::FileWrapperClass)), `wsgi.input_terminated`.
+/// ([`FileWrapperClass`](crate::FileWrapperClass)), `wsgi.input_terminated`.
 /// `SCRIPT_NAME`, `QUERY_STRING`, `CONTENT_TYPE` and `CONTENT_LENGTH` are always present,
 /// empty when the request has none.
 ///
@@ -327,9 +235,7 @@ impl Environ {
             "wsgi.multithread" => return Some(ValueRef::Bool(self.connection.multithread)),
             "wsgi.multiprocess" | "wsgi.run_once" => return Some(ValueRef::Bool(false)),
             "wsgi.input_terminated" => return Some(ValueRef::Bool(true)),
-            "wsgi.file_wrapper" => {
-                return Some(ValueRef::Object(&crate::file_wrapper::FileWrapperClass))
-            }
+            "wsgi.file_wrapper" => return Some(ValueRef::Object(&crate::FileWrapperClass)),
             "HTTP_HOST" => self.host()?,
             _ => self.cgi_header(key.strip_prefix("HTTP_")?)?,
         };
@@ -506,7 +412,7 @@ impl fmt::Debug for Environ {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write_python_str(f, &key)?;
+            write_str_repr(f, &key)?;
             write!(f, ": {value:?}")?;
         }
         f.write_str("}")
@@ -584,20 +490,9 @@ impl EnvironBuilder {
 }
 
 fn decode_path(raw: &str) -> DecodedPath {
-    if !raw.contains('%') {
-        return DecodedPath::AsSent;
-    }
-    let bytes: Vec<u8> = percent_encoding::percent_decode_str(raw).collect();
-    match String::from_utf8(bytes) {
-        Ok(text) => DecodedPath::Decoded { text, bytes: None },
-        Err(not_utf8) => {
-            let bytes = not_utf8.into_bytes();
-            let text = latin1::decode(&bytes).into_owned();
-            DecodedPath::Decoded {
-                text,
-                bytes: Some(bytes),
-            }
-        }
+    match crate::percent::decode(raw) {
+        None => DecodedPath::AsSent,
+        Some(crate::percent::Decoded { text, bytes }) => DecodedPath::Decoded { text, bytes },
     }
 }
 
@@ -665,159 +560,7 @@ fn split_host(host: &str) -> (&str, Option<&str>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Read;
+mod tests;
+mod value;
 
-    fn request(uri: &str) -> EnvironBuilder {
-        Environ::builder().uri(uri)
-    }
-
-    #[test]
-    fn every_pep_3333_key_is_present() {
-        let environ = request("/x?a=1")
-            .remote_addr("10.1.2.3:4567".parse().unwrap())
-            .build();
-        for key in CGI_KEYS.iter().chain(WSGI_KEYS.iter()) {
-            assert!(environ.contains_key(key), "{key} missing");
-        }
-        assert_eq!(environ["REMOTE_ADDR"], *"10.1.2.3");
-        assert_eq!(environ["REMOTE_PORT"], *"4567");
-        assert_eq!(environ["QUERY_STRING"], *"a=1");
-        assert_eq!(environ["SERVER_PROTOCOL"], *"HTTP/1.1");
-    }
-
-    #[test]
-    fn path_info_is_percent_decoded() {
-        let environ = request("/caf%C3%A9/a%20b").build();
-        assert_eq!(environ.path_info(), "/café/a b");
-        assert_eq!(environ.path_info_bytes(), "/café/a b".as_bytes());
-    }
-
-    #[test]
-    fn non_utf8_path_bytes_are_kept_and_shown_as_latin1() {
-        let environ = request("/caf%E9").build();
-        assert_eq!(environ.path_info(), "/café");
-        assert_eq!(environ.path_info_bytes(), b"/caf\xE9");
-        let environ = request("/%FF").build();
-        assert_eq!(&environ["PATH_INFO"], "/\u{FF}");
-        assert_eq!(environ.path_info_bytes(), b"/\xFF");
-    }
-
-    #[test]
-    fn headers_become_http_keys() {
-        let environ = request("/")
-            .header("User-Agent", "test/1")
-            .header("X-Many", "a")
-            .header("X-Many", "b")
-            .header("Cookie", "a=1")
-            .header("Cookie", "b=2")
-            .build();
-        assert_eq!(environ.get("HTTP_USER_AGENT"), Some("test/1"));
-        assert_eq!(environ.get("HTTP_X_MANY"), Some("a,b"));
-        assert_eq!(environ.get("HTTP_COOKIE"), Some("a=1; b=2"));
-    }
-
-    #[test]
-    fn content_headers_are_not_duplicated_as_http_keys() {
-        let environ = request("/")
-            .header("Content-Type", "text/plain")
-            .header("Content-Length", "3")
-            .build();
-        assert_eq!(environ.get("CONTENT_TYPE"), Some("text/plain"));
-        assert_eq!(environ.content_length(), Some(3));
-        assert_eq!(environ.get("HTTP_CONTENT_TYPE"), None);
-        assert_eq!(environ.get("HTTP_CONTENT_LENGTH"), None);
-        assert!(environ
-            .keys()
-            .iter()
-            .all(|k| !k.starts_with("HTTP_CONTENT")));
-    }
-
-    #[test]
-    fn underscore_headers_cannot_pose_as_dash_headers() {
-        let environ = request("/").header("X_User", "mallory").build();
-        assert_eq!(environ.get("HTTP_X_USER"), None);
-        assert!(!environ.keys().iter().any(|k| k == "HTTP_X_USER"));
-    }
-
-    #[test]
-    fn non_utf8_header_values_use_the_latin1_rule() {
-        let head = http::Request::builder()
-            .header("X-Name", http::HeaderValue::from_bytes(b"caf\xE9").unwrap())
-            .body(())
-            .unwrap()
-            .into_parts()
-            .0;
-        let environ = Environ::new(head, Arc::new(Connection::new(None, None)), Input::empty());
-        assert_eq!(environ.get("HTTP_X_NAME"), Some("café"));
-    }
-
-    #[test]
-    fn server_name_and_port_come_from_host() {
-        let environ = request("/").header("Host", "example.com:8080").build();
-        assert_eq!(
-            (&environ["SERVER_NAME"], &environ["SERVER_PORT"]),
-            ("example.com", "8080")
-        );
-        let environ = request("/").header("Host", "example.com:abc").build();
-        assert_eq!(
-            &environ["SERVER_PORT"], "80",
-            "a Host port that is not a number is ignored"
-        );
-        let environ = request("/").header("Host", "[::1]").build();
-        assert_eq!(
-            (&environ["SERVER_NAME"], &environ["SERVER_PORT"]),
-            ("[::1]", "80")
-        );
-        let environ = request("/").build();
-        assert_eq!(
-            (&environ["SERVER_NAME"], &environ["SERVER_PORT"]),
-            ("127.0.0.1", "80")
-        );
-    }
-
-    #[test]
-    fn middleware_can_insert_overwrite_and_remove_keys() {
-        let mut environ = request("/app/x").build();
-        environ.insert("SCRIPT_NAME", "/app");
-        environ.insert("PATH_INFO", "/x");
-        environ.insert("myapp.user", "alice");
-        environ.insert_object("myapp.ids", vec![1, 2]);
-        environ.remove("QUERY_STRING");
-        assert_eq!((environ.script_name(), environ.path_info()), ("/app", "/x"));
-        assert_eq!(environ.get("myapp.user"), Some("alice"));
-        assert_eq!(environ.object::<Vec<i32>>("myapp.ids"), Some(&vec![1, 2]));
-        assert!(!environ.contains_key("QUERY_STRING"));
-        let keys = environ.keys();
-        assert_eq!(keys.iter().filter(|k| *k == "PATH_INFO").count(), 1);
-        assert!(keys.iter().any(|k| k == "myapp.user"));
-    }
-
-    #[test]
-    fn debug_prints_like_the_python_dict() {
-        let environ = request("/it's").build();
-        let text = format!("{environ:?}");
-        assert!(
-            text.starts_with("{'REQUEST_METHOD': 'GET', 'SCRIPT_NAME': '', 'PATH_INFO': '/it\\'s'")
-        );
-        assert!(text.contains("'wsgi.version': (1, 0)"));
-        assert!(text.contains("'wsgi.input': <wsgi.input>"));
-        assert!(text.contains("'wsgi.run_once': False"));
-        assert!(text.ends_with("'wsgi.input_terminated': True}"));
-    }
-
-    #[test]
-    fn input_reads_the_body() {
-        let environ = request("/").body("payload").build();
-        let mut body = String::new();
-        environ.input().read_to_string(&mut body).unwrap();
-        assert_eq!(body, "payload");
-    }
-
-    #[test]
-    #[should_panic(expected = "environ has no text key \"HTTP_MISSING\"")]
-    fn indexing_a_missing_key_panics_like_key_error() {
-        let _ = &request("/").build()["HTTP_MISSING"];
-    }
-}
+pub use value::{Extension, Value, ValueRef};
