@@ -191,6 +191,9 @@ impl Body {
     ///         let answer: Result<String, HttpError> = Err(HttpError::not_found("gone"));
     ///         Outcome::Ready(answer.into_body().answer_through(&environ, &start_response))
     ///     }
+    ///     fn blocking(&self) -> bool {
+    ///         false
+    ///     }
     /// }
     /// let response = gateway_core::TestClient::new(Missing).get("/");
     /// assert_eq!((response.status.as_u16(), response.text()), (404, "gone".to_owned()));

@@ -115,6 +115,9 @@ fn a_middleware_sees_the_answer_as_a_with_exc_info_call() {
         fn call(&self, environ: Environ, start_response: StartResponse) -> Outcome {
             (self.0)(environ, start_response)
         }
+        fn blocking(&self) -> bool {
+            true
+        }
     }
     let response = TestClient::new(Wrap(app)).get("/");
     assert_eq!(response.status, Status::UNPROCESSABLE_ENTITY);
@@ -140,6 +143,9 @@ struct ByHand;
 impl Application for ByHand {
     fn call(&self, _: Environ, _: StartResponse) -> Outcome {
         Outcome::Ready(Err::<(), _>(HttpError::not_found("by hand")).into_body())
+    }
+    fn blocking(&self) -> bool {
+        false
     }
 }
 
