@@ -42,6 +42,7 @@
 //! | `wsgiref.simple_server.make_server`, `serve_forever` | [`make_server`], [`Server::serve_forever`], [`Server::builder`] |
 //! | `wsgiref.util`, `FileWrapper` | [`util`], [`FileWrapper`] |
 //! | `wsgiref.headers.Headers` | [`Headers`] |
+//! | `urllib.parse.parse_qs`, `cgi.FieldStorage`, `http.cookies` | [`forms`]: [`Environ::query`], [`Environ::form`], [`Environ::cookies`], [`forms::SetCookie`] |
 //! | `wsgiref.validate.validator` | [`validator`] |
 //! | Routes, werkzeug's `DispatcherMiddleware`, `wsgiorg.routing_args` | [`Router`], [`RoutingArgs`], [`Environ::route_param`] |
 //! | uWSGI `--static-map`, WhiteNoise | [`StaticFiles`] |
@@ -62,15 +63,15 @@ pub use gateway_core::{
 };
 // What is built from the contract: routing, static files, the validator, the test client,
 // and wsgiref's helpers.
+pub use gateway_core::{
+    forms, latin1, testing, util, validator, FileWrapper, FileWrapperClass, HeaderError, Headers,
+    RouteError, Router, RouterBuilder, RoutingArgs, StaticFiles, TestClient, TestRequest,
+    TestResponse, Validator, Violation,
+};
 pub use gateway_core::{http, Bytes};
 // JSON in and out (the `json` feature, on by default).
 #[cfg(feature = "json")]
 pub use gateway_core::{json, serde_json};
-pub use gateway_core::{
-    latin1, testing, util, validator, FileWrapper, FileWrapperClass, HeaderError, Headers,
-    RouteError, Router, RouterBuilder, RoutingArgs, StaticFiles, TestClient, TestRequest,
-    TestResponse, Validator, Violation,
-};
 // The attributes, and `#[snoop]`'s runtime (`gateway-snoop`): [`snoop::capture`],
 // [`snoop::set_enabled`]; the attribute's generated code reaches it here too.
 pub use gateway_macros::{snoop, wsgi_app};

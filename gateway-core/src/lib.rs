@@ -30,6 +30,7 @@
 //! | `wsgiref.validate.validator` | [`validator`] |
 //! | uWSGI `--static-map`, WhiteNoise | [`StaticFiles`] |
 //! | `repr()` of a `str` or `bytes` | [`python_repr`] |
+//! | `urllib.parse.parse_qs`, `cgi.FieldStorage`, `http.cookies` | [`forms`] ([`Environ::query`], [`Environ::form`], [`Environ::cookies`], [`forms::SetCookie`]) |
 #![deny(missing_docs)]
 
 mod app_fn;
@@ -52,6 +53,7 @@ pub mod testing;
 mod wsgi_errors;
 
 mod file_wrapper;
+pub mod forms;
 mod headers;
 pub mod python_repr;
 mod router;
