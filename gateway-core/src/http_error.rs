@@ -4,6 +4,7 @@
 use crate::body::{Body, IntoBody};
 use crate::environ::Environ;
 use crate::error_log::ErrorLog;
+use crate::forms::{FormError, QueryError};
 use crate::start_response::StartResponse;
 use crate::status::Status;
 use bytes::Bytes;
@@ -45,7 +46,9 @@ use std::fmt;
 /// assert_eq!(client.get("/x").status, Status::BAD_REQUEST);
 /// ```
 ///
-/// Your own error type answers the same way once it converts: implement
+/// The crate's request errors convert ([`FormError`], [`QueryError`]), so `environ.form()?`
+/// answers 400, 413 or 415 by itself. Your own error type answers the same way once it
+/// converts: implement
 /// `From<YourError> for HttpError` and return `Result<T, HttpError>`, so `?` converts it. A
 /// `Box<dyn Error + Send + Sync>` (or `Box<dyn Error>`, or an `io::Error`) that holds an
 /// `HttpError` answers with it too.
@@ -226,6 +229,23 @@ impl fmt::Display for HttpError {
 }
 
 impl Error for HttpError {}
+
+/// `?` on [`Environ::form`] answers with the status the error calls for (400, 413 or 415)
+/// and its sentence.
+impl From<FormError> for HttpError {
+    fn from(error: FormError) -> Self {
+        let status = Status::from_code(error.status().as_u16()).unwrap_or(Status::BAD_REQUEST);
+        HttpError::new(status, error.to_string())
+    }
+}
+
+/// `?` on [`parse_qs`](crate::forms::parse_qs) / [`parse_qsl`](crate::forms::parse_qsl)
+/// with strict parsing or a field limit answers 400 with its sentence.
+impl From<QueryError> for HttpError {
+    fn from(error: QueryError) -> Self {
+        HttpError::bad_request(error.to_string())
+    }
+}
 
 #[cfg(test)]
 mod tests;

@@ -21,7 +21,8 @@
 //! let app = app_fn(|environ, start_response| {
 //!     let note: NewNote = environ.json()?;
 //!     if note.title.is_empty() {
-//!         return Err(HttpError::json(Status::UNPROCESSABLE_ENTITY, &json!({"error": "empty title"})));
+//!         let error = json!({"error": "empty title"});
+//!         return Err(HttpError::json(Status::UNPROCESSABLE_ENTITY, &error));
 //!     }
 //!     Ok(start_response.json(Status::CREATED, &json!({"id": 1, "title": note.title})))
 //! });
@@ -36,12 +37,12 @@
 use crate::body::{Body, IntoBody};
 use crate::environ::Environ;
 use crate::http_error::HttpError;
+use crate::limited_body::{read_body, BodyError};
 use crate::start_response::StartResponse;
 use crate::status::Status;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::error::Category;
-use std::io::Read;
 
 /// The `Content-Type` of a JSON body.
 const JSON: &str = "application/json";
@@ -58,10 +59,11 @@ impl Environ {
     /// |---|---|
     /// | `Content-Type` missing, or not `application/json` nor `application/<anything>+json` | `415 Unsupported Media Type` |
     /// | a body larger than [`LIMIT`] (by `Content-Length` or as read) | `413 Payload Too Large` |
-    /// | a body that cannot be read, is empty, or is not JSON (syntax, trailing data, not UTF-8) | `400 Bad Request` |
+    /// | a body that cannot be read, is shorter than its `Content-Length`, is empty, or is not JSON (syntax, trailing data, not UTF-8) | `400 Bad Request` |
     /// | JSON of the wrong shape for `T` (a missing field, a string for a number, ...) | `422 Unprocessable Entity` |
     ///
-    /// The body is read to its end (or to one byte past the limit), so call this once.
+    /// At most `CONTENT_LENGTH` bytes are read (PEP 3333), or the body to its end when it has
+    /// no length (one byte past the limit tells it is too large), so call this once.
     ///
     /// ```
     /// use gateway_core::{Environ, Status};
@@ -86,37 +88,32 @@ impl Environ {
     pub fn json_limited<T: DeserializeOwned>(&self, limit: u64) -> Result<T, HttpError> {
         let content_type = self.content_type().unwrap_or("");
         if !is_json(content_type) {
+            const EXPECTED: &str = "expected a JSON body with Content-Type: application/json";
             return Err(refusal(
                 Status::UNSUPPORTED_MEDIA_TYPE,
-                if content_type.is_empty() {
-                    "expected a JSON body with Content-Type: application/json".to_owned()
-                } else {
-                    format!("expected a JSON body with Content-Type: application/json, not {content_type:?}")
+                match content_type {
+                    "" => EXPECTED.to_owned(),
+                    other => format!("{EXPECTED}, not {other:?}"),
                 },
             ));
         }
-        let too_large = || {
-            refusal(
+        let body = read_body(self, limit).map_err(|error| match error {
+            BodyError::TooLarge { limit } => refusal(
                 Status::PAYLOAD_TOO_LARGE,
                 format!("the JSON body is larger than the limit of {limit} bytes"),
-            )
-        };
-        if self.content_length().is_some_and(|length| length > limit) {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        self.input()
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut body)
-            .map_err(|error| {
-                refusal(
-                    Status::BAD_REQUEST,
-                    format!("the request body could not be read: {error}"),
-                )
-            })?;
-        if body.len() as u64 > limit {
-            return Err(too_large());
-        }
+            ),
+            BodyError::Incomplete { expected, received } => refusal(
+                Status::BAD_REQUEST,
+                format!(
+                    "the body ended after {received} of the {expected} bytes Content-Length \
+                     announced"
+                ),
+            ),
+            BodyError::Unreadable(error) => refusal(
+                Status::BAD_REQUEST,
+                format!("the request body could not be read: {error}"),
+            ),
+        })?;
         serde_json::from_slice(&body).map_err(|error| match error.classify() {
             Category::Data => refusal(
                 Status::UNPROCESSABLE_ENTITY,

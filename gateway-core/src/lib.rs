@@ -46,6 +46,7 @@ mod input;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod latin1;
+mod limited_body;
 mod percent;
 mod start_response;
 mod status;

@@ -187,3 +187,31 @@ fn display_is_the_status_and_the_body() {
         (Status::CONFLICT, &br#"{"error":"taken"}"#[..])
     );
 }
+
+#[test]
+fn form_and_query_errors_convert_with_their_status() {
+    let app = |environ: &Environ, start_response: StartResponse| -> Result<String, HttpError> {
+        let strict = crate::forms::QueryOptions {
+            strict_parsing: true,
+            ..Default::default()
+        };
+        let query = crate::forms::parse_qs(environ.query_string(), &strict)?;
+        let form = environ.form()?;
+        start_response("200 OK", &[("Content-Type", "text/plain")]);
+        Ok(format!("{:?} {:?}", query.get("q"), form.get("note")))
+    };
+    let client = TestClient::new(app);
+    let form = |target| {
+        crate::TestRequest::new("POST", target)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("note=milk")
+    };
+    assert_eq!(
+        client.send(form("/?q=1")).text(),
+        r#"Some("1") Some("milk")"#
+    );
+    let unsupported = client.post("/?q=1", "note=milk");
+    assert_eq!(unsupported.status, Status::UNSUPPORTED_MEDIA_TYPE);
+    assert!(unsupported.text().starts_with("expected a form"));
+    assert_eq!(client.send(form("/?q")).status, Status::BAD_REQUEST);
+}

@@ -117,6 +117,20 @@ fn a_body_over_the_limit_is_413_whether_declared_or_read() {
 }
 
 #[test]
+fn a_body_shorter_than_its_content_length_is_400() {
+    let cut = Environ::builder()
+        .header("Content-Type", "application/json")
+        .header("Content-Length", "100")
+        .body("{}")
+        .build();
+    let error = cut.json::<Value>().unwrap_err();
+    assert_eq!(error.status(), Status::BAD_REQUEST);
+    assert!(error
+        .to_string()
+        .contains("the body ended after 2 of the 100 bytes Content-Length announced"));
+}
+
+#[test]
 fn broken_or_empty_json_is_400() {
     for (body, reason) in [
         ("", "EOF while parsing a value at line 1 column 0"),

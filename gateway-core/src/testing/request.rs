@@ -11,7 +11,7 @@ use bytes::Bytes;
 ///
 /// let app = app_fn(|environ, start_response| {
 ///     start_response("200 OK", &[]);
-///     format!("{} {}", environ.get("HTTP_COOKIE").unwrap_or(""), environ["HTTP_ACCEPT"].to_owned())
+///     format!("{} {}", environ.get("HTTP_COOKIE").unwrap_or(""), &environ["HTTP_ACCEPT"])
 /// });
 /// let request = TestRequest::new("GET", "/")
 ///     .header("Accept", "text/plain")
