@@ -34,7 +34,10 @@
 //! | `def application(environ, start_response)` | [`wsgi_app`] on a `fn` or `async fn`, or a closure; the [`Application`] trait |
 //! | `environ` | [`Environ`]: `environ["PATH_INFO"]`, [`Environ::get`], [`Environ::insert`] |
 //! | `environ['wsgi.input']`, `environ['wsgi.errors']` | [`Environ::input`] (`Read + BufRead`), [`Environ::errors`] (`Write`) |
-//! | `start_response(status, headers[, exc_info])` | [`StartResponse`], [`StartResponse::with_exc_info`] |
+//! | `start_response(status, headers[, exc_info])` | [`StartResponse`], [`StartResponse::with_exc_info`]; a [`Status`] (`&Status::NOT_FOUND`) where a status string goes |
+//! | werkzeug's `abort(404)` / `HTTPException` | [`HttpError`]: `Err(HttpError::not_found(..))?` answers 404 |
+//! | a closure application | [`app_fn`]`(\|environ, start_response\| ..)`: its parameter types are inferred |
+//! | `json.loads(environ['wsgi.input'].read())`, `json.dumps` | [`json`] (feature `json`, on by default): [`Environ::json`], [`StartResponse::json`] |
 //! | the returned iterable, `close()` | [`Body`] (any [`IntoBody`]); dropping it |
 //! | `wsgiref.simple_server.make_server`, `serve_forever` | [`make_server`], [`Server::serve_forever`], [`Server::builder`] |
 //! | `wsgiref.util`, `FileWrapper` | [`util`], [`FileWrapper`] |
@@ -54,9 +57,9 @@
 
 // The contract (gateway-core): what an application and a middleware are made of.
 pub use gateway_core::{
-    is_hop_by_hop, Application, Body, BodyFuture, ContractError, Environ, EnvironBuilder, ErrorLog,
-    ErrorSink, Errors, Extension, InputReader, Intercept, IntoBody, IntoChunk, Outcome,
-    StartResponse, Value, ValueRef, Writer, HOP_BY_HOP,
+    app_fn, is_hop_by_hop, Application, Body, BodyFuture, ContractError, Environ, EnvironBuilder,
+    ErrorLog, ErrorSink, Errors, Extension, HttpError, InputReader, Intercept, IntoBody, IntoChunk,
+    Outcome, StartResponse, Status, Value, ValueRef, Writer, HOP_BY_HOP,
 };
 // What is built from the contract: routing, static files, the validator, the test client,
 // and wsgiref's helpers.
@@ -66,6 +69,9 @@ pub use gateway_core::{
     TestResponse, Validator, Violation,
 };
 pub use gateway_core::{http, Bytes};
+// JSON in and out (the `json` feature, on by default).
+#[cfg(feature = "json")]
+pub use gateway_core::{json, serde_json};
 // The attributes, and `#[snoop]`'s runtime (`gateway-snoop`): [`snoop::capture`],
 // [`snoop::set_enabled`]; the attribute's generated code reaches it here too.
 pub use gateway_macros::{snoop, wsgi_app};

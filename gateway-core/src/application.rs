@@ -52,7 +52,8 @@ impl fmt::Debug for Outcome {
 /// [`StartResponse`], it answers with a body.
 ///
 /// Write one with `#[wsgi_app]` on a function, or pass a closure
-/// `Fn(&Environ, StartResponse) -> impl IntoBody`. Implement it by hand for middleware:
+/// `Fn(&Environ, StartResponse) -> impl IntoBody` (in [`app_fn`](crate::app_fn) to have its
+/// parameter types inferred). Implement it by hand for middleware:
 ///
 /// ```
 /// use gateway_core::{Application, Environ, Outcome, StartResponse};
@@ -73,7 +74,8 @@ impl fmt::Debug for Outcome {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a WSGI application",
     label = "not an application",
-    note = "annotate `fn application(environ: &Environ, start_response: StartResponse) -> Vec<Vec<u8>>` with `#[wsgi_app]`, or pass a closure of that shape"
+    note = "annotate `fn application(environ: &Environ, start_response: StartResponse) -> Vec<Vec<u8>>` with `#[wsgi_app]`, or pass a closure of that shape",
+    note = "a closure's parameter types are inferred when it is wrapped in `app_fn(|environ, start_response| ...)`"
 )]
 pub trait Application: Send + Sync + 'static {
     /// Answers one request.
@@ -90,13 +92,16 @@ pub trait Application: Send + Sync + 'static {
     fn blocking(&self) -> bool;
 }
 
+/// A closure `Fn(&Environ, StartResponse) -> impl IntoBody` is an application; an
+/// `Err(HttpError)` it returns answers through its `start_response`.
 impl<F, B> Application for F
 where
     F: Fn(&Environ, StartResponse) -> B + Send + Sync + 'static,
     B: IntoBody,
 {
     fn call(&self, environ: Environ, start_response: StartResponse) -> Outcome {
-        Outcome::Ready(self(&environ, start_response).into_body())
+        let body = self(&environ, start_response.clone()).into_body();
+        Outcome::Ready(body.answer_through(&environ, &start_response))
     }
 
     fn blocking(&self) -> bool {

@@ -1,6 +1,7 @@
 //! The response body: what the application returns, pulled one chunk at a time.
 
 use crate::contract_error::ContractError;
+use crate::http_error::HttpError;
 use bytes::Bytes;
 use std::fmt;
 
@@ -65,6 +66,8 @@ enum Kind {
     Chunks(std::vec::IntoIter<Bytes>),
     Lazy(Box<dyn Iterator<Item = Bytes> + Send>),
     Failed(Option<ContractError>),
+    /// An application's `Err(HttpError)`: an answer that replaces the response.
+    Answer(Box<HttpError>),
 }
 
 impl Body {
@@ -87,13 +90,21 @@ impl Body {
     }
 
     /// A body that fails when pulled: the response becomes a 500 and `error` goes to
-    /// `wsgi.errors`. This is what an `Err` returned by an application turns into.
-    pub fn failed(error: impl fmt::Display) -> Self {
-        let error = ContractError::Failed {
-            message: error.to_string(),
-        };
-        Self {
-            kind: Kind::Failed(Some(error)),
+    /// `wsgi.errors`. This is what an `Err` returned by an application turns into, unless
+    /// the error is (or holds) an [`HttpError`]: then it is that answer (see
+    /// [`answer_through`](Self::answer_through)).
+    pub fn failed(error: impl fmt::Display + 'static) -> Self {
+        match HttpError::found_in(error) {
+            Ok(answer) => Self::from(answer),
+            Err(message) => Self::from(ContractError::Failed { message }),
+        }
+    }
+
+    /// The answer this body is, or the body itself.
+    pub(crate) fn into_answer(self) -> Result<HttpError, Body> {
+        match self.kind {
+            Kind::Answer(answer) => Ok(*answer),
+            kind => Err(Self { kind }),
         }
     }
 
@@ -112,6 +123,15 @@ impl From<ContractError> for Body {
     }
 }
 
+/// The answer of an application's `Err(HttpError)`: see [`Body::answer_through`].
+impl From<HttpError> for Body {
+    fn from(answer: HttpError) -> Self {
+        Self {
+            kind: Kind::Answer(Box::new(answer)),
+        }
+    }
+}
+
 impl Iterator for Body {
     type Item = Result<Bytes, ContractError>;
 
@@ -125,6 +145,13 @@ impl Iterator for Body {
             Kind::Chunks(chunks) => chunks.next().map(Ok),
             Kind::Lazy(chunks) => chunks.next().map(Ok),
             Kind::Failed(error) => error.take().map(Err),
+            // Pulled before anyone gave the answer to `start_response`: too late to answer.
+            Kind::Answer(_) => match std::mem::replace(&mut self.kind, Kind::Empty) {
+                Kind::Answer(answer) => Some(Err(ContractError::Failed {
+                    message: format!("{answer} (this answer was not given to start_response)"),
+                })),
+                _ => unreachable!("matched Answer above"),
+            },
         }
     }
 
@@ -135,6 +162,7 @@ impl Iterator for Body {
             Kind::Chunks(chunks) => chunks.size_hint(),
             Kind::Lazy(chunks) => chunks.size_hint(),
             Kind::Failed(error) => (error.is_some() as usize, Some(error.is_some() as usize)),
+            Kind::Answer(_) => (1, Some(1)),
         }
     }
 }
@@ -147,6 +175,7 @@ impl fmt::Debug for Body {
             Kind::Chunks(_) => "chunks",
             Kind::Lazy(_) => "lazy",
             Kind::Failed(_) => "failed",
+            Kind::Answer(_) => "answer",
         };
         write!(f, "Body({kind})")
     }
@@ -156,8 +185,9 @@ impl fmt::Debug for Body {
 ///
 /// `Vec<Vec<u8>>` (the note's `[body.encode('utf-8')]`) and any `Vec` of chunks, one chunk
 /// (`Vec<u8>`, `String`, `&'static str`, `&'static [u8]`, `Bytes`), `()` for no body, a
-/// [`Body`], and `Result<T, E>` of any of these, whose `Err` becomes a 500. For a lazy
-/// iterator use [`Body::from_iter`] (`#[wsgi_app]` does that for you).
+/// [`Body`], and `Result<T, E>` of any of these, whose `Err` becomes a 500, or the answer
+/// of an [`HttpError`]. For a lazy iterator use [`Body::from_iter`] (`#[wsgi_app]` does
+/// that for you).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a WSGI response body",
     note = "return Vec<Vec<u8>>, Vec<u8>, String, &'static str, bytes::Bytes, gateway::Body, or a Result of one; wrap an iterator of chunks in Body::from_iter"
@@ -204,7 +234,10 @@ impl<C: IntoChunk> IntoBody for C {
     }
 }
 
-impl<T: IntoBody, E: fmt::Display> IntoBody for Result<T, E> {
+/// `E` is `'static` so that an [`HttpError`] can be told apart from other errors: a blanket
+/// impl cannot be specialised for it, and a second impl for `Result<T, HttpError>` would
+/// overlap this one.
+impl<T: IntoBody, E: fmt::Display + 'static> IntoBody for Result<T, E> {
     fn into_body(self) -> Body {
         match self {
             Ok(body) => body.into_body(),

@@ -13,6 +13,10 @@
 //! | `environ['wsgi.errors']` | [`Environ::errors`] ([`Errors`], `Write`) |
 //! | `start_response(status, headers)` | [`StartResponse`], called the same way |
 //! | `start_response(status, headers, exc_info)` | [`StartResponse::with_exc_info`] |
+//! | `http.HTTPStatus`, `'404 Not Found'` | [`Status`] (`&Status::NOT_FOUND` where a status string goes) |
+//! | werkzeug's `abort(404)` / `HTTPException` | [`HttpError`], returned as an `Err` (`?`) |
+//! | a closure application | [`app_fn`]: a closure whose parameter types are inferred |
+//! | `json.loads(wsgi.input.read())`, `json.dumps` | `json` (feature `json`): `Environ::json`, `StartResponse::json` |
 //! | the `write()` it returns | [`Writer`] |
 //! | iterable of bytestrings, `close()` | [`Body`] (lazy or in memory), its `Drop` |
 //! | `wsgiref.handlers.BaseHandler` (`run`, sending rules) | [`host::run`], [`host::Exchange`] (for servers) |
@@ -29,6 +33,7 @@
 //! | `urllib.parse.parse_qs`, `cgi.FieldStorage`, `http.cookies` | [`forms`] ([`Environ::query`], [`Environ::form`], [`Environ::cookies`], [`forms::SetCookie`]) |
 #![deny(missing_docs)]
 
+mod app_fn;
 mod application;
 mod body;
 mod contract_error;
@@ -36,10 +41,15 @@ mod environ;
 mod error_log;
 mod header_maps;
 pub mod host;
+mod http_error;
 mod input;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod latin1;
+mod limited_body;
 mod percent;
 mod start_response;
+mod status;
 pub mod testing;
 mod wsgi_errors;
 
@@ -53,6 +63,7 @@ mod static_files;
 pub mod util;
 mod validate;
 
+pub use app_fn::app_fn;
 pub use application::{Application, BodyFuture, Outcome};
 pub use body::{Body, IntoBody, IntoChunk};
 pub use contract_error::ContractError;
@@ -60,13 +71,17 @@ pub use environ::{Environ, EnvironBuilder, Extension, Value, ValueRef};
 pub use error_log::{ErrorLog, ErrorSink};
 pub use file_wrapper::{FileWrapper, FileWrapperClass};
 pub use headers::{HeaderError, Headers};
+pub use http_error::HttpError;
 pub use input::InputReader;
 pub use router::{RouteError, Router, RouterBuilder, RoutingArgs};
 pub use start_response::{is_hop_by_hop, Intercept, StartResponse, Writer, HOP_BY_HOP};
 pub use static_files::StaticFiles;
+pub use status::Status;
 pub use testing::{TestClient, TestRequest, TestResponse};
 pub use validate::{validator, Validator, Violation};
 pub use wsgi_errors::Errors;
 
 pub use bytes::Bytes;
 pub use http;
+#[cfg(feature = "json")]
+pub use serde_json;

@@ -80,10 +80,18 @@ fn application(
     let mut callee = name.clone();
     callee.set_span(body_span);
     let at_body = respan(krate.to_token_stream(), body_span);
-    let value = if is_async {
-        quote_spanned!(body_span=> #callee(&environ, start_response).await)
+    // A body that may be an `Err(HttpError)` answers through the application's own
+    // `start_response`, which the function takes by value: it gets a clone.
+    let answers = !matches!(conversion, Conversion::Iterator);
+    let given = if answers {
+        quote_spanned!(body_span=> ::core::clone::Clone::clone(&start_response))
     } else {
-        quote_spanned!(body_span=> #callee(&environ, start_response))
+        quote_spanned!(body_span=> start_response)
+    };
+    let value = if is_async {
+        quote_spanned!(body_span=> #callee(&environ, #given).await)
+    } else {
+        quote_spanned!(body_span=> #callee(&environ, #given))
     };
     let body = match conversion {
         Conversion::IntoBody => quote_spanned!(body_span=> #at_body::IntoBody::into_body(#value)),
@@ -97,6 +105,11 @@ fn application(
                 #at_body::Body::from_iter,
             )
         ),
+    };
+    let body = if answers {
+        quote_spanned!(body_span=> #at_body::Body::answer_through(#body, &environ, &start_response))
+    } else {
+        body
     };
 
     let outcome = if is_async {

@@ -67,7 +67,7 @@ use proc_macro::TokenStream;
 /// | `Vec<u8>`, `String`, `&'static str`, `&'static [u8]`, `Bytes` | one chunk, sent with a `Content-Length` |
 /// | `Body` | as it is |
 /// | `impl Iterator<Item = C>`, `Box<dyn Iterator<Item = C> + Send>`, any other named type that is an iterator (`std::vec::IntoIter<C>`, your own) | lazy: one chunk is produced each time the server can send one |
-/// | `Result<T, E>` of any of the above, with `E: Display` | `Ok` as above; `Err` becomes a 500 and goes to `wsgi.errors` |
+/// | `Result<T, E>` of any of the above, with `E: Display + 'static` | `Ok` as above; `Err(HttpError)` answers with its status and body; any other `Err` becomes a 500 and goes to `wsgi.errors` |
 ///
 /// A chunk `C` is `Vec<u8>`, `String`, `&'static str`, `&'static [u8]` or `Bytes`. The
 /// choice is made on how the return type is written, so name it directly: a type alias is
@@ -94,10 +94,14 @@ use proc_macro::TokenStream;
 ///             start_response("200 OK", &[("Content-Type", "text/html")]);
 ///             vec![format!("<h1>Hello, {}!</h1>", environ.path_info()).into_bytes()]
 ///         }
-///         ::gateway::Outcome::Ready(::gateway::IntoBody::into_body(application(
+///         ::gateway::Outcome::Ready(::gateway::Body::answer_through(
+///             ::gateway::IntoBody::into_body(application(
+///                 &environ,
+///                 ::core::clone::Clone::clone(&start_response),
+///             )),
 ///             &environ,
-///             start_response,
-///         )))
+///             &start_response,
+///         ))
 ///     }
 ///
 ///     fn blocking(&self) -> bool {
@@ -112,7 +116,10 @@ use proc_macro::TokenStream;
 ///
 /// ```text
 /// ::gateway::Outcome::Pending(::std::boxed::Box::pin(async move {
-///     ::gateway::IntoBody::into_body(application(&environ, start_response).await)
+///     let body = ::gateway::IntoBody::into_body(
+///         application(&environ, ::core::clone::Clone::clone(&start_response)).await,
+///     );
+///     ::gateway::Body::answer_through(body, &environ, &start_response)
 /// }))
 /// // ...
 /// fn blocking(&self) -> bool {
@@ -120,8 +127,10 @@ use proc_macro::TokenStream;
 /// }
 /// ```
 ///
+/// `Body::answer_through` gives the answer of an `Err(HttpError)` to the application's own
+/// `start_response` (so it needs a clone of it); any other body passes through it unchanged.
 /// A lazy iterator is wrapped with `::gateway::Body::from_iter(..)` instead of
-/// `IntoBody::into_body(..)`, and a `Result` of one with
+/// `IntoBody::into_body(..)` (and is never an answer), and a `Result` of one with
 /// `::core::result::Result::map_or_else(.., ::gateway::Body::failed, ::gateway::Body::from_iter)`.
 ///
 /// # Arguments

@@ -3,7 +3,9 @@
 
 use gateway_core::host::{run, Exchange, Running};
 use gateway_core::testing::block_on;
-use gateway_core::{Application, Body, Bytes, ContractError, Environ, Outcome, StartResponse};
+use gateway_core::{
+    Application, Body, Bytes, ContractError, Environ, HttpError, Outcome, StartResponse,
+};
 use gateway_macros::wsgi_app;
 use std::future::Future;
 use std::pin::Pin;
@@ -272,6 +274,47 @@ fn err_fails_the_response_before_anything_is_sent() {
     assert_eq!(get(&io_result, "/").unwrap_err(), failed("disk full"));
     assert_eq!(get(&lazy_err, "/").unwrap_err(), failed("no rows"));
     assert_eq!(get(&async_err, "/").unwrap_err(), failed("timed out"));
+}
+
+// ---- Result with an `HttpError`: its answer replaces the response, through the
+// application's own `start_response` (so a middleware that wraps it sees the answer)
+
+#[wsgi_app]
+fn http_error(environ: &Environ, start_response: StartResponse) -> Result<String, HttpError> {
+    start_response("200 OK", &[("Content-Type", "text/plain")]);
+    Err(HttpError::not_found(format!("no {}", environ.path_info())))
+}
+
+#[wsgi_app]
+fn lazy_http_error(
+    _environ: &Environ,
+    _start_response: StartResponse,
+) -> Result<std::vec::IntoIter<String>, HttpError> {
+    Err(HttpError::unprocessable("bad shape"))
+}
+
+#[wsgi_app]
+async fn async_http_error(
+    _environ: &Environ,
+    _start_response: StartResponse,
+) -> Result<String, HttpError> {
+    yield_now().await;
+    Err(HttpError::bad_request("later"))
+}
+
+#[test]
+fn an_http_error_answers_with_its_status_and_body() {
+    let apps: [(Arc<dyn Application>, u16, &str); 3] = [
+        (Arc::new(http_error), 404, "no /note"),
+        (Arc::new(lazy_http_error), 422, "bad shape"),
+        (Arc::new(async_http_error), 400, "later"),
+    ];
+    for (app, status, text) in apps {
+        let response = get(&app, "/note").unwrap();
+        assert_eq!((response.status, response.text().as_str()), (status, text));
+        let validated = get(&gateway_core::validator(app), "/note").unwrap();
+        assert_eq!(validated.status, status, "through the validator");
+    }
 }
 
 // ---- lazy iterators: `Body::from_iter`, one chunk per pull

@@ -3,11 +3,12 @@
 
 use super::header_params::HeaderParams;
 use super::{multipart, parse_qsl, MultiDict, QueryError, QueryOptions};
+use crate::limited_body::{read_body, BodyError};
 use crate::Environ;
 use bytes::Bytes;
 use http::StatusCode;
 use std::fmt;
-use std::io::{self, Read};
+use std::io;
 
 /// A submitted form: its text fields, and the files of a `multipart/form-data` body.
 ///
@@ -311,26 +312,14 @@ fn url_encoded(text: &str, options: &FormOptions) -> Result<Form, FormError> {
     })
 }
 
-/// The body: `CONTENT_LENGTH` bytes, or up to the end when there is no length; refused
-/// when longer than `limit`.
-fn read_body(environ: &Environ, limit: u64) -> Result<Vec<u8>, FormError> {
-    let declared = environ.content_length();
-    if declared.is_some_and(|length| length > limit) {
-        return Err(FormError::TooLarge { limit });
-    }
-    // Without a length, one byte past the limit tells a body that is too long.
-    let wanted = declared.unwrap_or(limit.saturating_add(1));
-    let mut body = Vec::with_capacity(declared.unwrap_or(0).try_into().unwrap_or(0));
-    environ
-        .input()
-        .take(wanted)
-        .read_to_end(&mut body)
-        .map_err(FormError::Unreadable)?;
-    let received = body.len() as u64;
-    match declared {
-        Some(expected) if received < expected => Err(FormError::Incomplete { expected, received }),
-        None if received > limit => Err(FormError::TooLarge { limit }),
-        _ => Ok(body),
+/// The reasons a limited body read fails are the form's own.
+impl From<BodyError> for FormError {
+    fn from(error: BodyError) -> Self {
+        match error {
+            BodyError::TooLarge { limit } => Self::TooLarge { limit },
+            BodyError::Incomplete { expected, received } => Self::Incomplete { expected, received },
+            BodyError::Unreadable(error) => Self::Unreadable(error),
+        }
     }
 }
 

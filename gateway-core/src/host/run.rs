@@ -16,8 +16,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// Calls `app` with `environ` and a fresh `start_response`, on this thread, and gives the
-/// [`Exchange`] that sends its answer: a panic becomes a 500, a HEAD request sends the head
-/// only, and contract errors go to the connection's error log.
+/// [`Exchange`] that sends its answer: a panic becomes a 500, an
+/// [`HttpError`](crate::HttpError) answers, a HEAD request sends the head only, and contract
+/// errors go to the connection's error log.
 ///
 /// ```
 /// use gateway_core::host::{run, Running};
@@ -78,6 +79,9 @@ struct Respond {
 
 impl Respond {
     fn exchange(self, body: Body) -> Exchange {
+        // An `Err(HttpError)` of a hand-written application that did not give its answer to
+        // its own `start_response`: give it to the server's.
+        let body = body.answer_with_log(&self.start_response, || self.log.clone());
         Exchange::new(self.start_response, body, self.log, self.headers_only)
     }
 }
