@@ -20,6 +20,42 @@
 //! }
 //! ```
 //!
+//! # Contents
+//!
+//! **The guide**, in `docs/` of the repository; every example in it is compiled and run by
+//! `cargo test`:
+//!
+//! 1. [gateway for WSGI developers](https://github.com/gateway-rs/gateway/blob/main/docs/wsgi-developers.md):
+//!    each PEP 3333 concept in Rust.
+//! 2. [Sharing state](https://github.com/gateway-rs/gateway/blob/main/docs/sharing-state.md):
+//!    a struct that implements [`Application`], a closure over an `Arc`, locks.
+//! 3. [Errors and 4xx answers](https://github.com/gateway-rs/gateway/blob/main/docs/errors.md):
+//!    a 500 and its reason, [`HttpError`] and `?`, [`Status`], where the error log goes.
+//! 4. [Query strings, forms, cookies and JSON](https://github.com/gateway-rs/gateway/blob/main/docs/requests.md).
+//! 5. [Routing and mounting](https://github.com/gateway-rs/gateway/blob/main/docs/routing.md).
+//! 6. [Writing middleware](https://github.com/gateway-rs/gateway/blob/main/docs/middleware.md).
+//! 7. [Tracing a request with `#[snoop]`](https://github.com/gateway-rs/gateway/blob/main/docs/snoop.md).
+//!
+//! `examples/json_api.rs` is a JSON API with all of it (`cargo run --example json_api`).
+//!
+//! **By task:**
+//!
+//! | to | use |
+//! |---|---|
+//! | write an application | [`wsgi_app`] on a `fn` or `async fn`; [`app_fn`] for a closure; [`Application`] for a struct |
+//! | serve it | [`make_server`] and [`Server::serve_forever`]; [`Server::builder`] for the address, limits, threads |
+//! | route by path and method | [`Router`], [`Environ::route_param`] |
+//! | read the query string | [`Environ::query`], [`forms::parse_qs`] |
+//! | read a form (url-encoded or multipart) | [`Environ::form`] |
+//! | read and set cookies | [`Environ::cookies`], [`forms::SetCookie`] |
+//! | read and answer JSON | [`Environ::json`], [`StartResponse::json`], [`HttpError::json`] |
+//! | answer 400, 404, 422, ... | [`HttpError`] (with `?`), [`Status`] |
+//! | log a line, see why a request failed | [`Environ::errors`]; the error log (stderr without a `tracing` subscriber) |
+//! | serve files | [`StaticFiles`] |
+//! | wrap an application (middleware) | [`Application`], [`Outcome::map`], [`validator`] |
+//! | test without a socket | [`TestClient`], [`TestRequest`], [`TestResponse`] |
+//! | trace a function line by line | [`snoop`](macro@snoop) |
+//!
 //! # The model
 //! One function per application, exactly as in PEP 3333. The server turns each HTTP request
 //! into an [`Environ`] (the `environ` dict), calls the application with it and a
@@ -51,8 +87,7 @@
 //!
 //! This crate re-exports the parts: the contract from `gateway-core`, `#[wsgi_app]` and
 //! `#[snoop]` from `gateway-macros`, `#[snoop]`'s runtime from `gateway-snoop` (as the
-//! module [`snoop`](mod@snoop)), and the server from `gateway-server`. The guide in
-//! `docs/` (in the repository) walks through each piece.
+//! module [`snoop`](mod@snoop)), and the server from `gateway-server`.
 #![deny(missing_docs)]
 
 // The contract (gateway-core): what an application and a middleware are made of.
@@ -92,4 +127,10 @@ mod guide {
     struct RoutingAndMounting;
     #[doc = include_str!("../docs/snoop.md")]
     struct TracingWithSnoop;
+    #[doc = include_str!("../docs/sharing-state.md")]
+    struct SharingState;
+    #[doc = include_str!("../docs/errors.md")]
+    struct ErrorsAnd4xxAnswers;
+    #[doc = include_str!("../docs/requests.md")]
+    struct QueryStringsFormsCookiesAndJson;
 }
