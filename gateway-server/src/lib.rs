@@ -33,6 +33,12 @@ mod pool;
 mod server;
 mod service;
 
+// The deployment building blocks (issue 13): tested here, wired into the accept loop next.
+#[cfg_attr(not(test), allow(dead_code))]
+mod config;
+#[cfg_attr(not(test), allow(dead_code))]
+mod forwarded;
+
 pub use cli::port_from_args;
 pub use error::{Error, Result};
 pub use server::{make_server, Server, ServerBuilder, ShutdownHandle};
