@@ -38,6 +38,10 @@ mod service;
 mod config;
 #[cfg_attr(not(test), allow(dead_code))]
 mod forwarded;
+#[cfg_attr(not(test), allow(dead_code))]
+mod sniff;
+#[cfg_attr(not(test), allow(dead_code))]
+mod uwsgi;
 
 pub use cli::port_from_args;
 pub use error::{Error, Result};
