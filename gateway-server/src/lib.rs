@@ -39,6 +39,8 @@ mod config;
 #[cfg_attr(not(test), allow(dead_code))]
 mod forwarded;
 #[cfg_attr(not(test), allow(dead_code))]
+mod proxy_protocol;
+#[cfg_attr(not(test), allow(dead_code))]
 mod sniff;
 #[cfg_attr(not(test), allow(dead_code))]
 mod uwsgi;
