@@ -43,6 +43,8 @@ mod proxy_protocol;
 #[cfg_attr(not(test), allow(dead_code))]
 mod sniff;
 #[cfg_attr(not(test), allow(dead_code))]
+mod tls;
+#[cfg_attr(not(test), allow(dead_code))]
 mod uwsgi;
 
 pub use cli::port_from_args;
