@@ -44,6 +44,9 @@ mod proxy_protocol;
 mod sniff;
 #[cfg_attr(not(test), allow(dead_code))]
 mod tls;
+#[cfg(unix)]
+#[cfg_attr(not(test), allow(dead_code))]
+mod unix_socket;
 #[cfg_attr(not(test), allow(dead_code))]
 mod uwsgi;
 
