@@ -33,6 +33,23 @@ mod pool;
 mod server;
 mod service;
 
+// The deployment building blocks (issue 13): tested here, wired into the accept loop next.
+#[cfg_attr(not(test), allow(dead_code))]
+mod config;
+#[cfg_attr(not(test), allow(dead_code))]
+mod forwarded;
+#[cfg_attr(not(test), allow(dead_code))]
+mod proxy_protocol;
+#[cfg_attr(not(test), allow(dead_code))]
+mod sniff;
+#[cfg_attr(not(test), allow(dead_code))]
+mod tls;
+#[cfg(unix)]
+#[cfg_attr(not(test), allow(dead_code))]
+mod unix_socket;
+#[cfg_attr(not(test), allow(dead_code))]
+mod uwsgi;
+
 pub use cli::port_from_args;
 pub use error::{Error, Result};
 pub use server::{make_server, Server, ServerBuilder, ShutdownHandle};

@@ -37,6 +37,26 @@ impl Connection {
         }
     }
 
+    /// Sets `wsgi.url_scheme` to `https` when `https` (a TLS listener, or a proxy that says
+    /// the client used TLS); `SERVER_PORT` is then 443 for a `Host` without a port.
+    pub fn with_https(mut self, https: bool) -> Self {
+        self.url_scheme = if https { "https" } else { "http" };
+        self
+    }
+
+    /// Sets `SERVER_NAME` for requests without a `Host` header (default: the local address),
+    /// for a server behind a proxy that knows the name the client asked for.
+    pub fn with_server_name(mut self, name: impl Into<String>) -> Self {
+        self.server_name = name.into();
+        self
+    }
+
+    /// Sets `SERVER_PORT` for requests without a `Host` header (default: the local port).
+    pub fn with_server_port(mut self, port: impl Into<String>) -> Self {
+        self.server_port = port.into();
+        self
+    }
+
     /// Sends the lines of every request's `wsgi.errors` (and the contract violations of its
     /// response) to `log`.
     pub fn with_error_log(mut self, log: ErrorLog) -> Self {

@@ -1,0 +1,119 @@
+//! Every option an operator can set, with its default and unit: the one list that the
+//! command line, the `GATEWAY_*` environment variables and the config file share. A new
+//! option is a new field here; the environment and the file pick it up by its flag name.
+
+use super::listener::{HttpListener, HttpsListener, ListenAddr};
+use super::values::{ByteSize, Count, FileMode, HumanDuration};
+use crate::forwarded::ProxyNet;
+use crate::limits;
+use clap::{ArgAction, Args, Parser};
+use std::path::PathBuf;
+
+/// What the command line holds: the options, and what to do with them.
+#[derive(Parser, Debug)]
+#[command(
+    name = "gateway",
+    about = "Serves a WSGI-style application over HTTP, HTTPS and the uwsgi protocol.",
+    after_help = "Every option is also an environment variable, GATEWAY_ and its name in capitals \
+                  with _ for - (GATEWAY_HEADER_READ_TIMEOUT=10s; several listeners separated by \
+                  spaces), and a key of the --config file (header-read-timeout = \"10s\"). \
+                  Flags win over the environment, which wins over the file."
+)]
+pub(crate) struct Cli {
+    /// A TOML file whose keys are the options' names (threads = 64, http = ["0.0.0.0:8000"]).
+    /// Also GATEWAY_CONFIG.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Checks the configuration and exits: 0 when it is valid (like nginx -t).
+    #[arg(long)]
+    pub(crate) check_config: bool,
+
+    /// Prints the effective configuration as TOML, each value with where it came from, and
+    /// exits.
+    #[arg(long)]
+    pub(crate) print_config: bool,
+
+    #[command(flatten)]
+    pub(crate) options: Options,
+}
+
+/// The options, as the server uses them.
+#[derive(Args, Clone, Debug, PartialEq)]
+pub(crate) struct Options {
+    /// Serve HTTP/1.0, HTTP/1.1 and h2c on ADDR (IP:PORT, :PORT for 127.0.0.1, or
+    /// unix:/path.sock); ",proxy-protocol" when a load balancer sends the PROXY header.
+    /// Repeatable. [default: 127.0.0.1:8000 when no listener is given]
+    #[arg(long, value_name = "ADDR[,proxy-protocol]", action = ArgAction::Append,
+          help_heading = "Listeners")]
+    pub(crate) http: Vec<HttpListener>,
+
+    /// Serve HTTPS (ALPN h2 and http/1.1) on ADDR with a PEM certificate chain and its PEM
+    /// key. Repeatable.
+    #[arg(long, value_name = "ADDR,CERT,KEY", action = ArgAction::Append,
+          help_heading = "Listeners")]
+    pub(crate) https: Vec<HttpsListener>,
+
+    /// Serve the uwsgi protocol (nginx's uwsgi_pass) on ADDR. Repeatable. Never expose it
+    /// to the network: it trusts what the proxy says about the client.
+    #[arg(long, value_name = "ADDR", action = ArgAction::Append, help_heading = "Listeners")]
+    pub(crate) socket: Vec<ListenAddr>,
+
+    /// Permission bits of the unix socket files, in octal (666 lets nginx's workers, another
+    /// user, connect). [default: the umask decides]
+    #[arg(long, value_name = "MODE", help_heading = "Listeners")]
+    pub(crate) chmod_socket: Option<FileMode>,
+
+    /// Proxies whose X-Forwarded-For, X-Forwarded-Proto and Forwarded headers are believed:
+    /// IPs and CIDR networks, comma-separated, or * for anyone.
+    #[arg(long, value_name = "IP|CIDR,...", value_delimiter = ',', action = ArgAction::Append,
+          default_values = ["127.0.0.1", "::1"], help_heading = "Listeners")]
+    pub(crate) forwarded_allow_ips: Vec<ProxyNet>,
+
+    /// Time a connection may stay idle (accepted, or done with its last response) without
+    /// sending a complete request head (a duration: 500ms, 30s, 2m).
+    #[arg(long, value_name = "DURATION", help_heading = "Limits",
+          default_value_t = HumanDuration(limits::HEADER_READ_TIMEOUT))]
+    pub(crate) header_read_timeout: HumanDuration,
+
+    /// Largest request head (request line and headers) in bytes, 64KiB / 1MiB (at least
+    /// 8KiB); larger answers 431. Also the largest uwsgi vars block.
+    #[arg(long, value_name = "BYTES", help_heading = "Limits", value_parser = head_size,
+          default_value_t = ByteSize(limits::MAX_HEAD_SIZE))]
+    pub(crate) max_head_size: ByteSize,
+
+    /// Most headers in one request (uwsgi: vars in one packet); more answers 431.
+    #[arg(long, value_name = "N", help_heading = "Limits",
+          default_value_t = Count(limits::MAX_HEADERS))]
+    pub(crate) max_headers: Count,
+
+    /// Time shutdown waits for in-flight requests before dropping them (a duration: 500ms,
+    /// 30s, 2m).
+    #[arg(long, value_name = "DURATION", help_heading = "Limits",
+          default_value_t = HumanDuration(limits::SHUTDOWN_GRACE))]
+    pub(crate) shutdown_timeout: HumanDuration,
+
+    /// Most blocking (plain fn) applications running at once, in threads.
+    #[arg(long, value_name = "N", help_heading = "Limits",
+          default_value_t = Count(limits::MAX_THREADS))]
+    pub(crate) threads: Count,
+
+    /// Threads doing network I/O (and running async applications). [default: one per core]
+    #[arg(long, value_name = "N", help_heading = "Limits")]
+    pub(crate) io_threads: Option<Count>,
+}
+
+/// The listener when none is given: `make_server`'s default address.
+pub(crate) const DEFAULT_LISTENER: (&str, &str) = ("http", "127.0.0.1:8000");
+
+/// The smallest head-size limit: the floor `ServerBuilder::max_head_size` applies.
+const MIN_HEAD_SIZE: ByteSize = ByteSize(8192);
+
+/// A head-size limit: a size of at least [`MIN_HEAD_SIZE`].
+fn head_size(text: &str) -> Result<ByteSize, String> {
+    let size: ByteSize = text.parse()?;
+    if size.0 < MIN_HEAD_SIZE.0 {
+        return Err(format!("expected at least {MIN_HEAD_SIZE}"));
+    }
+    Ok(size)
+}
