@@ -71,7 +71,7 @@ struct Watch {
 const KEEP_OPEN: u8 = 0;
 /// Shut down gracefully: finish the request in flight, then close.
 const FINISH: u8 = 1;
-/// Idle too long: close now.
+/// Idle too long, or too slow: close now.
 const CLOSE: u8 = 2;
 
 /// A connection's entry among the open ones; dropping it marks the connection closed.
@@ -89,9 +89,10 @@ pub(crate) struct Requests(Arc<Watch>);
 /// finished.
 pub(crate) struct Busy(Arc<Watch>);
 
-/// Why [`Entry::serve`] stopped a connection before it ended by itself.
+/// Why [`Entry::serve`] stopped a connection before it ended by itself: idle too long, or
+/// closed by [`Requests::close_connection`].
 #[derive(Debug)]
-pub(crate) struct IdleTooLong;
+pub(crate) struct Closed;
 
 impl Connections {
     /// Registers a newly accepted connection.
@@ -205,6 +206,12 @@ impl Requests {
         self.0.begun.fetch_add(1, Ordering::AcqRel);
         Busy(self.0.clone())
     }
+
+    /// Closes the connection now, whatever is in flight on it (a client too slow to take
+    /// its response).
+    pub(crate) fn close_connection(&self) {
+        self.0.ask(CLOSE);
+    }
 }
 
 impl Entry {
@@ -219,7 +226,7 @@ impl Entry {
         self,
         connection: C,
         mut finish: impl FnMut(Pin<&mut C>),
-    ) -> Result<C::Output, IdleTooLong> {
+    ) -> Result<C::Output, Closed> {
         let mut connection = std::pin::pin!(connection);
         let mut finishing = false;
         let mut remembered: Option<Waker> = None;
@@ -230,7 +237,7 @@ impl Entry {
                 remembered = Some(cx.waker().clone());
             }
             match self.watch.ask.load(Ordering::Acquire) {
-                CLOSE => return Poll::Ready(Err(IdleTooLong)),
+                CLOSE => return Poll::Ready(Err(Closed)),
                 FINISH if !finishing => {
                     finishing = true;
                     finish(connection.as_mut());
@@ -279,7 +286,7 @@ mod tests {
         }
     }
 
-    fn serve(entry: Entry) -> impl Future<Output = Result<&'static str, IdleTooLong>> {
+    fn serve(entry: Entry) -> impl Future<Output = Result<&'static str, Closed>> {
         entry.serve(Endless { finishing: false }, |mut endless| {
             endless.finishing = true;
         })

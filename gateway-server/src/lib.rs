@@ -29,9 +29,13 @@ mod connections;
 mod error;
 mod input;
 pub mod limits;
+mod pace;
+mod panics;
 mod pool;
+mod refusals;
 mod server;
 mod service;
+mod transport;
 
 pub use cli::port_from_args;
 pub use error::{Error, Result};
