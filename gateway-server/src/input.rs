@@ -76,16 +76,28 @@ impl BodyError {
     }
 }
 
-/// Set when the request body turned out to be unusable while the application read it.
+/// What became of a request body the application read from the network: whether it failed,
+/// and whether it was read to its end (if not, hyper closes the connection after the
+/// response, and the response must say `Connection: close`).
 ///
 /// The default watches nothing: a request without a body (or one read whole ahead) cannot fail
 /// later, and most requests are such, so they skip the shared flag's allocation.
 #[derive(Clone, Default)]
 pub(crate) struct BodyFault(Option<Arc<AtomicU8>>);
 
+/// The bit of [`BodyFault`]'s flag that says the body was read to its end.
+const FINISHED: u8 = 0x80;
+
 impl BodyFault {
     pub(crate) fn get(&self) -> Option<BodyError> {
-        BodyError::from_code(self.0.as_ref()?.load(Ordering::Acquire))
+        BodyError::from_code(self.0.as_ref()?.load(Ordering::Acquire) & !FINISHED)
+    }
+
+    /// Whether some of the body was left unread on the network.
+    pub(crate) fn unfinished(&self) -> bool {
+        self.0
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Acquire) & FINISHED == 0)
     }
 }
 
@@ -200,12 +212,13 @@ pub(crate) struct IncomingSource {
 
 impl IncomingSource {
     pub(crate) fn new(ahead: ReadAhead, limits: BodyLimits, runtime: Handle) -> Self {
+        let finished = if ahead.rest.is_none() { FINISHED } else { 0 };
         Self {
             ahead,
             limits,
             timer: None,
             runtime,
-            fault: Arc::default(),
+            fault: Arc::new(AtomicU8::new(finished)),
         }
     }
 
@@ -230,6 +243,7 @@ impl InputSource for IncomingSource {
             Ok(Some(chunk)) => Ok(Some(chunk)),
             Ok(None) => {
                 self.ahead.rest = None;
+                self.fault.fetch_or(FINISHED, Ordering::Release);
                 Ok(None)
             }
             Err(error) => {

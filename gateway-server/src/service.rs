@@ -265,10 +265,13 @@ fn send_paced(
 }
 
 /// The start of the response, or a refusal that closes the connection when the request body
-/// failed (whatever the application made of the read error): 400, 408 or 413.
+/// failed (whatever the application made of the read error): 400, 408 or 413. When the body
+/// was left unread, hyper closes the connection after the response: the response says so
+/// (hyper says it too, unless it notices the unread body only after the head went out).
 fn checked(start: Start, fault: &BodyFault) -> Start {
     match fault.get() {
         Some(error) => closing(Start::plain(error.status(), error.text())),
+        None if fault.unfinished() => closing(start),
         None => start,
     }
 }
