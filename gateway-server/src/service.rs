@@ -81,6 +81,10 @@ pub(crate) async fn serve(
         // application pool, so a slow request never stalls the connections that share its
         // I/O thread. Why a pool of our own and not `spawn_blocking`: see `pool.rs`.
         let slot = if h2 {
+            // One poll's pause before taking a thread: hyper looks for the stream's
+            // RST_STREAM only when this future is pending, and an attacker's reset comes in
+            // the same packet as its request (a paced rapid reset).
+            tokio::task::yield_now().await;
             Some(ThreadSlot::acquire(&conn).await)
         } else {
             None
