@@ -79,7 +79,10 @@ fn an_unread_10_mib_upload_still_gets_its_200_content_length_or_chunked() {
         let text = send_all_then_read(server.addr, &head, body)
             .unwrap_or_else(|error| panic!("round {round}: the client lost the response: {error}"));
         assert_eq!(status_of(&text), 200, "round {round}: {text}");
-        assert!(text.to_ascii_lowercase().contains("connection: close"), "round {round}: {text}");
+        assert!(
+            text.to_ascii_lowercase().contains("connection: close"),
+            "round {round}: {text}"
+        );
         assert!(text.ends_with("answered without reading"), "{text}");
         seen += 1;
     }
@@ -109,7 +112,10 @@ fn a_content_length_above_max_body_size_is_413_before_the_app_runs_and_the_clien
         let text = send_all_then_read(server.addr, &head, &body)
             .unwrap_or_else(|error| panic!("round {round}: {error}"));
         assert_eq!(status_of(&text), 413, "{text}");
-        assert!(text.to_ascii_lowercase().contains("connection: close"), "{text}");
+        assert!(
+            text.to_ascii_lowercase().contains("connection: close"),
+            "{text}"
+        );
     }
     assert_eq!(calls.load(Ordering::SeqCst), 0, "the app never ran");
 }
@@ -137,7 +143,11 @@ fn a_chunked_body_growing_past_max_body_size_is_413() {
     let head = "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
     let text = send_all_then_read(server.addr, head, &framed).expect("the 413 is seen");
     assert_eq!(status_of(&text), 413, "{text}");
-    assert_eq!(calls.load(Ordering::SeqCst), 1, "the app read past the limit");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "the app read past the limit"
+    );
 
     // With read-ahead (the default), a body past the limit never reaches the app.
     let (app, calls) = reading();
@@ -171,7 +181,10 @@ fn trickle(addr: SocketAddr, prefix: &str, limit: Duration) -> (String, Duration
         }
     }
     let _ = stream.shutdown(Shutdown::Both);
-    (String::from_utf8_lossy(&received).into_owned(), started.elapsed())
+    (
+        String::from_utf8_lossy(&received).into_owned(),
+        started.elapsed(),
+    )
 }
 
 #[test]
@@ -202,9 +215,16 @@ fn a_small_body_uploaded_at_5_bytes_a_second_is_408_without_calling_the_app() {
     for upload in slow {
         let (text, took) = upload.join().unwrap();
         assert_eq!(status_of(&text), 408, "{text}");
-        assert!(took < Duration::from_secs(4), "closed within its timeout: {took:?}");
+        assert!(
+            took < Duration::from_secs(4),
+            "closed within its timeout: {took:?}"
+        );
     }
-    assert_eq!(calls.load(Ordering::SeqCst), 1, "only the fast request reached the app");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "only the fast request reached the app"
+    );
     println!("20 slow uploads answered 408 in {:?}", started.elapsed());
 }
 
@@ -217,11 +237,16 @@ fn a_large_body_read_by_the_app_at_5_bytes_a_second_is_408_and_the_thread_comes_
             .body_buffer_size(16)
             .fixed_threads(1)
     });
-    let head = "POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n0123456789abcdef0123";
+    let head =
+        "POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n0123456789abcdef0123";
     let (text, took) = trickle(server.addr, head, Duration::from_secs(8));
     assert_eq!(status_of(&text), 408, "{text}");
     assert!(took < Duration::from_secs(4), "{took:?}");
-    assert_eq!(calls.load(Ordering::SeqCst), 1, "the app read past the read-ahead");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "the app read past the read-ahead"
+    );
     // The only application thread is free again.
     let reply = send(server.addr, request("POST", "/fast", "quick"));
     assert_eq!((reply.status, reply.text().as_str()), (200, "read Ok(5)"));

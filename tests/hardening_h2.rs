@@ -110,7 +110,8 @@ fn wait_until(what: impl Fn() -> bool) {
 fn two_hundred_stalled_streams_hold_a_few_threads_until_the_send_timeout() {
     let (app, seen) = app();
     let server = TestServer::start_with(app, |b| {
-        b.send_timeout(Duration::from_secs(1)).min_send_rate(64 * 1024)
+        b.send_timeout(Duration::from_secs(1))
+            .min_send_rate(64 * 1024)
     });
     let runtime = runtime();
     let started = Instant::now();
@@ -123,14 +124,19 @@ fn two_hundred_stalled_streams_hold_a_few_threads_until_the_send_timeout() {
         let mut responses = Vec::new();
         for _ in 0..200 {
             client = client.ready().await.unwrap();
-            let (response, _) = client.send_request(h2_request("GET", "/big"), true).unwrap();
+            let (response, _) = client
+                .send_request(h2_request("GET", "/big"), true)
+                .unwrap();
             responses.push(response);
         }
         responses
     });
     std::thread::sleep(Duration::from_millis(300));
     let calls = seen.calls.load(Ordering::SeqCst);
-    assert!(calls <= 32, "one connection holds at most 32 threads: {calls}");
+    assert!(
+        calls <= 32,
+        "one connection holds at most 32 threads: {calls}"
+    );
     let slowest = (0..5).map(|_| health(server.addr)).max().unwrap();
     // The send timeout closes the connection; every body that was started is dropped once.
     wait_until(|| seen.dropped.load(Ordering::SeqCst) == seen.calls.load(Ordering::SeqCst));
@@ -162,8 +168,9 @@ fn streams_that_never_send_their_body_hold_no_thread_and_answer_408() {
                 let mut client = h2_connect(addr, |_| {}).await;
                 for _ in 0..200 {
                     client = client.ready().await.unwrap();
-                    let (response, stream) =
-                        client.send_request(h2_request("POST", "/upload"), false).unwrap();
+                    let (response, stream) = client
+                        .send_request(h2_request("POST", "/upload"), false)
+                        .unwrap();
                     streams.push(stream); // kept open, never written
                     pending.push(response);
                 }
@@ -228,7 +235,10 @@ fn a_paced_rapid_reset_of_20000_streams_calls_the_app_only_for_open_streams() {
     // still open then (their reset came in a later packet) reached the application, never one
     // call per stream (before: 18,536 calls for 18,435 streams).
     assert!(calls < sent / 100, "{calls} calls for {sent} reset streams");
-    assert!(after < Duration::from_secs(3), "served right after the attack: {after:?}");
+    assert!(
+        after < Duration::from_secs(3),
+        "served right after the attack: {after:?}"
+    );
     println!(
         "paced rapid reset: {sent} streams over {connections} connections in {attack:?}, \
          {calls} application calls; a request right after took {after:?}"

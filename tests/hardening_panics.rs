@@ -38,19 +38,35 @@ fn a_panic_is_one_line_with_its_message_place_and_route() {
         "{stderr}"
     );
     assert!(panics[0].ends_with(", GET /boom)"), "{stderr}");
-    assert!(panics[1].contains("the application panicked: mid-body"), "{stderr}");
+    assert!(
+        panics[1].contains("the application panicked: mid-body"),
+        "{stderr}"
+    );
     assert!(panics[1].ends_with(", GET /stream)"), "{stderr}");
     assert!(!stderr.contains("stack backtrace"), "{stderr}");
-    assert!(!stderr.contains("thread '"), "no default hook output: {stderr}");
-    println!("100 panics with RUST_BACKTRACE=1: {} lines of stderr:\n{stderr}", stderr.lines().count());
+    assert!(
+        !stderr.contains("thread '"),
+        "no default hook output: {stderr}"
+    );
+    println!(
+        "100 panics with RUST_BACKTRACE=1: {} lines of stderr:\n{stderr}",
+        stderr.lines().count()
+    );
 }
 
 #[test]
 fn a_backtrace_comes_only_when_the_server_asks_for_it() {
     let stderr = child_stderr("backtraces");
-    assert!(stderr.contains("the application panicked: boom (at "), "{stderr}");
+    assert!(
+        stderr.contains("the application panicked: boom (at "),
+        "{stderr}"
+    );
     assert!(stderr.contains("backtrace:"), "{stderr}");
-    assert_eq!(stderr.matches("\nbacktrace:\n").count(), 2, "one per fault: {stderr}");
+    assert_eq!(
+        stderr.matches("\nbacktrace:\n").count(),
+        2,
+        "one per fault: {stderr}"
+    );
 }
 
 /// The child: a server with the default error log (stderr), 50 requests that panic in the
@@ -86,7 +102,10 @@ fn child_serves_panicking_requests() {
     let serving = std::thread::spawn(move || server.serve_forever());
     for _ in 0..50 {
         assert_eq!(get(addr, "/boom").status, 500);
-        let text = raw(addr, b"GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let text = raw(
+            addr,
+            b"GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
         assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     }
     handle.shutdown();

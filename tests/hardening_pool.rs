@@ -119,8 +119,15 @@ fn a_full_queue_answers_503_with_retry_after() {
     let refused = get(server.addr, "/sleep/0");
     assert_eq!(refused.status, 503);
     assert_eq!(refused.header("retry-after"), Some("1"));
-    assert_eq!((running.join().unwrap(), queued.join().unwrap()), (200, 200));
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "the refused request never ran");
+    assert_eq!(
+        (running.join().unwrap(), queued.join().unwrap()),
+        (200, 200)
+    );
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "the refused request never ran"
+    );
 }
 
 #[test]
@@ -140,5 +147,9 @@ fn a_queued_request_whose_client_left_never_calls_the_application() {
     drop(leaving); // gone while its request waits for the only thread
     assert_eq!(running.join().unwrap(), 200);
     assert_eq!(get(server.addr, "/sleep/0").status, 200);
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "the abandoned request never ran");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "the abandoned request never ran"
+    );
 }

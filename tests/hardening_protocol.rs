@@ -30,7 +30,10 @@ fn http_1_1_without_host_is_400_and_http_1_0_without_host_is_served() {
     let (server, calls) = counting(|b| b);
     let text = raw(server.addr, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
     assert_eq!(status_of(&text), 400, "{text}");
-    assert!(text.to_ascii_lowercase().contains("connection: close"), "{text}");
+    assert!(
+        text.to_ascii_lowercase().contains("connection: close"),
+        "{text}"
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 0);
     let text = raw(server.addr, b"GET /old HTTP/1.0\r\n\r\n");
     assert_eq!(status_of(&text), 200, "{text}");

@@ -50,11 +50,13 @@ fn small_window_connect(addr: SocketAddr) -> TcpStream {
             .build()
             .unwrap();
     }
-    let stream = RUNTIME.with(|runtime| runtime.block_on(async {
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.set_recv_buffer_size(4096).unwrap();
-        socket.connect(addr).await.unwrap()
-    }));
+    let stream = RUNTIME.with(|runtime| {
+        runtime.block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.set_recv_buffer_size(4096).unwrap();
+            socket.connect(addr).await.unwrap()
+        })
+    });
     let stream = stream.into_std().unwrap();
     stream.set_nonblocking(false).unwrap();
     stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
@@ -125,7 +127,8 @@ fn clients_that_stop_reading_are_closed_and_their_threads_come_back() {
 fn a_client_reading_at_1_kib_a_second_is_closed() {
     let (app, dropped) = streaming_app();
     let server = TestServer::start_with(app, |b| {
-        b.send_timeout(Duration::from_secs(1)).min_send_rate(64 * 1024)
+        b.send_timeout(Duration::from_secs(1))
+            .min_send_rate(64 * 1024)
     });
     let mut stream = ask_for_big(server.addr);
     let started = Instant::now();
@@ -193,7 +196,11 @@ fn while_530_slow_clients_attack_a_separate_clients_requests_all_succeed() {
     while dropped.load(Ordering::SeqCst) < 265 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert_eq!(dropped.load(Ordering::SeqCst), 265, "every streamed body dropped once");
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        265,
+        "every streamed body dropped once"
+    );
     let readers_closed = started.elapsed();
     drop(readers);
     // The threads are back: a request is answered at once.

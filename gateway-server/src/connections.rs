@@ -220,8 +220,9 @@ impl Entry {
         Requests(self.watch.clone())
     }
 
-    /// Drives `connection` to its end, unless it stays idle too long (then `Err`); at
-    /// shutdown `finish` tells it to finish gracefully.
+    /// Drives `connection` to its end, unless it stays idle too long or is closed by
+    /// [`Requests::close_connection`] (then `Err`); at shutdown `finish` tells it to finish
+    /// gracefully.
     pub(crate) async fn serve<C: Future>(
         self,
         connection: C,

@@ -135,12 +135,12 @@ impl ReadAhead {
         })
     }
 
-    /// The whole body, when it was read to its end.
-    pub(crate) fn into_whole(self) -> Result<Bytes, Self> {
+    /// The whole body, when it was read to its end in one piece (a small body usually is).
+    pub(crate) fn take_whole(&mut self) -> Option<Bytes> {
         if self.rest.is_some() || self.chunks.len() > 1 {
-            return Err(self);
+            return None;
         }
-        Ok(self.chunks.into_iter().next().unwrap_or_default())
+        Some(self.chunks.pop_front().unwrap_or_default())
     }
 }
 
@@ -237,8 +237,7 @@ impl InputSource for IncomingSource {
             return Ok(None);
         };
         let (runtime, limits, timer) = (&self.runtime, &self.limits, &mut self.timer);
-        let next =
-            tokio::task::block_in_place(|| runtime.block_on(rest.next(limits, timer)));
+        let next = tokio::task::block_in_place(|| runtime.block_on(rest.next(limits, timer)));
         match next {
             Ok(Some(chunk)) => Ok(Some(chunk)),
             Ok(None) => {

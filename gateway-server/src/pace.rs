@@ -130,7 +130,10 @@ mod tests {
             assert!(pace.moved(1, start + Duration::from_secs(second)));
             pace.wait(start + Duration::from_secs(second));
         }
-        assert!(!pace.moved(1, start + Duration::from_secs(10)), "10 bytes in 10 s");
+        assert!(
+            !pace.moved(1, start + Duration::from_secs(10)),
+            "10 bytes in 10 s"
+        );
     }
 
     #[test]
@@ -139,9 +142,16 @@ mod tests {
         let start = Instant::now();
         pace.wait(start);
         assert!(pace.moved(1000, start + Duration::from_secs(3)));
-        assert!(!pace.expired(start + Duration::from_secs(10)), "1000 bytes in 10 s");
+        assert!(
+            !pace.expired(start + Duration::from_secs(10)),
+            "1000 bytes in 10 s"
+        );
         let next = pace.wait(start + Duration::from_secs(11));
-        assert_eq!(next, start + Duration::from_secs(20), "the new window began at 10 s");
+        assert_eq!(
+            next,
+            start + Duration::from_secs(20),
+            "the new window began at 10 s"
+        );
         assert!(pace.expired(next), "nothing moved in the second window");
     }
 }

@@ -94,7 +94,6 @@ impl Route {
     pub(crate) fn enter<R>(self, f: impl FnOnce() -> R) -> R {
         enter(&mut Some(self), f)
     }
-
 }
 
 /// `future`, polled with this thread marked as running the application code of `route`'s
@@ -105,7 +104,8 @@ pub(crate) fn around<F: Future + Unpin>(route: Option<Route>, future: F) -> InAp
 
 /// Runs `f` with `route` marked as running on this thread, and gives it back after.
 pub(crate) fn enter<R>(route: &mut Option<Route>, f: impl FnOnce() -> R) -> R {
-    let previous = RUNNING.with(|running| std::mem::replace(&mut *running.borrow_mut(), route.take()));
+    let previous =
+        RUNNING.with(|running| std::mem::replace(&mut *running.borrow_mut(), route.take()));
     let result = f();
     *route = RUNNING.with(|running| std::mem::replace(&mut *running.borrow_mut(), previous));
     result
@@ -170,7 +170,10 @@ fn describe(info: &PanicHookInfo<'_>, route: &Route) -> Report {
         line += &format!("; {left_out} more like it in the last {REPEAT_WINDOW:?} were not logged");
     }
     if route.backtraces {
-        line += &format!("\nbacktrace:\n{}", std::backtrace::Backtrace::force_capture());
+        line += &format!(
+            "\nbacktrace:\n{}",
+            std::backtrace::Backtrace::force_capture()
+        );
     }
     Report::Line(line)
 }

@@ -20,16 +20,28 @@ use http_body::Body as _;
 use hyper::body::Incoming;
 
 /// The refusal for `request`, if the server refuses it.
-pub(crate) fn refuse(request: &Request<Incoming>, shared: &Shared) -> Option<Response<ResponseBody>> {
+pub(crate) fn refuse(
+    request: &Request<Incoming>,
+    shared: &Shared,
+) -> Option<Response<ResponseBody>> {
     let headers = request.headers();
     if request.version() == Version::HTTP_11 && !headers.contains_key(HOST) {
-        return Some(refused(StatusCode::BAD_REQUEST, "an HTTP/1.1 request needs a Host header"));
+        return Some(refused(
+            StatusCode::BAD_REQUEST,
+            "an HTTP/1.1 request needs a Host header",
+        ));
     }
     if headers.keys_len() != headers.len() && headers.get_all(HOST).iter().count() > 1 {
-        return Some(refused(StatusCode::BAD_REQUEST, "more than one Host header"));
+        return Some(refused(
+            StatusCode::BAD_REQUEST,
+            "more than one Host header",
+        ));
     }
     if request.method() == Method::CONNECT && !shared.allow_connect {
-        return Some(refused(StatusCode::METHOD_NOT_ALLOWED, "CONNECT is not served here"));
+        return Some(refused(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "CONNECT is not served here",
+        ));
     }
     let body = request.body();
     if body.is_end_stream() {
@@ -37,10 +49,16 @@ pub(crate) fn refuse(request: &Request<Incoming>, shared: &Shared) -> Option<Res
     }
     let size = body.size_hint();
     if size.lower() > shared.body.max_size {
-        return Some(refused(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"));
+        return Some(refused(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large",
+        ));
     }
     if size.exact().is_none() && chunked_twice(request) {
-        return Some(refused(StatusCode::BAD_REQUEST, "chunked transfer coding applied twice"));
+        return Some(refused(
+            StatusCode::BAD_REQUEST,
+            "chunked transfer coding applied twice",
+        ));
     }
     None
 }

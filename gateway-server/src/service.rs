@@ -128,15 +128,13 @@ pub(crate) async fn serve(
 
 /// Reads the body ahead (see `input.rs`) and makes `wsgi.input` of it.
 async fn read_body(incoming: Incoming, shared: &Shared) -> Result<(Input, BodyFault), BodyError> {
-    let ahead = ReadAhead::read(incoming, &shared.body).await?;
-    Ok(match ahead.into_whole() {
-        Ok(whole) => (Input::from_bytes(whole), BodyFault::default()),
-        Err(ahead) => {
-            let source = IncomingSource::new(ahead, shared.body, shared.runtime.clone());
-            let fault = source.fault();
-            (Input::from_source(source), fault)
-        }
-    })
+    let mut ahead = ReadAhead::read(incoming, &shared.body).await?;
+    if let Some(whole) = ahead.take_whole() {
+        return Ok((Input::from_bytes(whole), BodyFault::default()));
+    }
+    let source = IncomingSource::new(ahead, shared.body, shared.runtime.clone());
+    let fault = source.fault();
+    Ok((Input::from_source(source), fault))
 }
 
 /// One of the application threads an HTTP/2 connection may hold; given back when dropped.

@@ -72,7 +72,9 @@ impl Transport {
                 }
                 timer
             }
-            None => self.timer.insert(Box::pin(tokio::time::sleep_until(deadline))),
+            None => self
+                .timer
+                .insert(Box::pin(tokio::time::sleep_until(deadline))),
         };
         timer.as_mut().poll(cx).is_ready()
     }
