@@ -210,3 +210,23 @@ fn while_530_slow_clients_attack_a_separate_clients_requests_all_succeed() {
          by {uploaders_done:?}, readers' bodies dropped by {readers_closed:?}"
     );
 }
+
+#[test]
+fn a_slow_application_with_a_fast_client_is_not_cut_off() {
+    // Events 1.5 s apart under a 1 s send timeout: the timeout counts the client's slowness,
+    // never the application's.
+    let server = TestServer::start_with(
+        |_: &Environ, start_response: StartResponse| {
+            start_response("200 OK", &[("Content-Type", "text/event-stream")]);
+            Body::from_iter((0..3).map(|i| {
+                if i > 0 {
+                    std::thread::sleep(Duration::from_millis(1500));
+                }
+                vec![b'e'; 256 * 1024]
+            }))
+        },
+        |b| b.send_timeout(Duration::from_secs(1)).min_send_rate(64 * 1024),
+    );
+    let reply = get(server.addr, "/events");
+    assert_eq!((reply.status, reply.body.len()), (200, 3 * 256 * 1024));
+}

@@ -5,7 +5,10 @@
 //! socket or channel): a fast client never starts the clock. The first wait opens a window of
 //! `timeout`; when the window ends, the transfer must have moved at least `timeout × min_rate`
 //! bytes in it (and at least one byte), or it is too slow. A window that passes the test closes,
-//! and the next wait opens a new one. So a client that stalls is dropped after `timeout` (nginx's
+//! and the next wait opens a new one; so does a transfer that goes on without waiting (the
+//! client keeps up: time the application spent producing or reading is not held against the
+//! client, so a stream of events a minute apart never times out). So a client that stalls is
+//! dropped after `timeout` (nginx's
 //! `client_body_timeout` / `send_timeout`), and one that trickles (1 byte/s) after `timeout`
 //! too, where a timeout between two reads alone would never fire (Apache's `mod_reqtimeout`
 //! adds its `MinRate` for that reason).
@@ -52,7 +55,13 @@ impl Pace {
         window.started + self.limit.timeout
     }
 
-    /// `bytes` moved; false when that ended a window in which too little moved.
+    /// The transfer went on without waiting: the client keeps up, whatever the window held
+    /// (time the application spent producing or consuming is not the client's).
+    pub(crate) fn kept_up(&mut self) {
+        self.window = None;
+    }
+
+    /// `bytes` moved after a wait; false when that ended a window in which too little moved.
     pub(crate) fn moved(&mut self, bytes: usize, now: Instant) -> bool {
         let Some(window) = self.window.as_mut() else {
             return true;
@@ -109,6 +118,17 @@ mod tests {
         for second in 0..100 {
             assert!(pace.moved(1, start + Duration::from_secs(second)));
         }
+    }
+
+    #[test]
+    fn a_transfer_that_goes_on_without_waiting_closes_the_window() {
+        let mut pace = Pace::new(LIMIT);
+        let start = Instant::now();
+        pace.wait(start);
+        assert!(pace.moved(10, start + Duration::from_secs(1)));
+        pace.kept_up(); // then an idle application for a minute: not the client's fault
+        let next = pace.wait(start + Duration::from_secs(60));
+        assert_eq!(next, start + Duration::from_secs(70));
     }
 
     #[test]

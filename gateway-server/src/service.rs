@@ -215,7 +215,10 @@ fn send_from_thread(
     while let Some(chunk) = exchange.next_chunk() {
         let failed = chunk.is_err();
         let sent = match chunk_tx.try_send(chunk) {
-            Ok(()) => Sent::Yes,
+            Ok(()) => {
+                pace.kept_up();
+                Sent::Yes
+            }
             Err(TrySendError::Closed(_)) => Sent::ClientGone,
             Err(TrySendError::Full(chunk)) => send_paced(&chunk_tx, chunk, &mut pace),
         };
