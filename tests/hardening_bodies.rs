@@ -251,3 +251,23 @@ fn a_large_body_read_by_the_app_at_5_bytes_a_second_is_408_and_the_thread_comes_
     let reply = send(server.addr, request("POST", "/fast", "quick"));
     assert_eq!((reply.status, reply.text().as_str()), (200, "read Ok(5)"));
 }
+
+#[test]
+fn a_close_with_nothing_left_unread_does_not_linger() {
+    // The client reads its `Connection: close` response to the end but keeps its socket
+    // open: with nothing unread, the server closes at once and shuts down at once.
+    let (app, _) = not_reading("200 OK");
+    let server = TestServer::start(app);
+    let mut stream = raw_connect(server.addr);
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert_eq!(status_of(&response), 200);
+    let started = Instant::now();
+    server.stop().unwrap();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(1), "shutdown took {took:?}");
+    drop(stream);
+}

@@ -225,7 +225,10 @@ fn a_slow_application_with_a_fast_client_is_not_cut_off() {
                 vec![b'e'; 256 * 1024]
             }))
         },
-        |b| b.send_timeout(Duration::from_secs(1)).min_send_rate(64 * 1024),
+        |b| {
+            b.send_timeout(Duration::from_secs(1))
+                .min_send_rate(64 * 1024)
+        },
     );
     let reply = get(server.addr, "/events");
     assert_eq!((reply.status, reply.body.len()), (200, 3 * 256 * 1024));

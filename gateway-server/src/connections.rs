@@ -25,7 +25,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -66,6 +66,8 @@ struct Watch {
     ask: AtomicU8,
     /// Where to wake the connection when `ask` changes.
     waker: Mutex<Option<Waker>>,
+    /// Whether a request body was left unread on this connection: its close lingers.
+    unread: AtomicBool,
 }
 
 const KEEP_OPEN: u8 = 0;
@@ -102,6 +104,7 @@ impl Connections {
             finished: AtomicU64::new(0),
             ask: AtomicU8::new(KEEP_OPEN),
             waker: Mutex::new(None),
+            unread: AtomicBool::new(false),
         });
         let mut open = self.0.lock();
         let id = open.next_id;
@@ -211,6 +214,17 @@ impl Requests {
     /// its response).
     pub(crate) fn close_connection(&self) {
         self.0.ask(CLOSE);
+    }
+
+    /// Notes that a request body was left unread: the client may still be sending it, so the
+    /// connection's close lingers (see `transport.rs`).
+    pub(crate) fn leave_body_unread(&self) {
+        self.0.unread.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`leave_body_unread`](Self::leave_body_unread) was called.
+    pub(crate) fn body_left_unread(&self) -> bool {
+        self.0.unread.load(Ordering::Relaxed)
     }
 }
 

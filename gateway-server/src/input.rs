@@ -85,7 +85,8 @@ impl BodyError {
 #[derive(Clone, Default)]
 pub(crate) struct BodyFault(Option<Arc<AtomicU8>>);
 
-/// The bit of [`BodyFault`]'s flag that says the body was read to its end.
+/// The bit of [`BodyFault`]'s flag that says the body was read to its end, or need not be:
+/// an HTTP/2 stream's unread body does not close the connection.
 const FINISHED: u8 = 0x80;
 
 impl BodyFault {
@@ -93,7 +94,7 @@ impl BodyFault {
         BodyError::from_code(self.0.as_ref()?.load(Ordering::Acquire) & !FINISHED)
     }
 
-    /// Whether some of the body was left unread on the network.
+    /// Whether some of an HTTP/1 body was left unread on the network.
     pub(crate) fn unfinished(&self) -> bool {
         self.0
             .as_ref()
@@ -215,8 +216,12 @@ pub(crate) struct IncomingSource {
 }
 
 impl IncomingSource {
-    pub(crate) fn new(ahead: ReadAhead, limits: BodyLimits, runtime: Handle) -> Self {
-        let finished = if ahead.rest.is_none() { FINISHED } else { 0 };
+    pub(crate) fn new(ahead: ReadAhead, limits: BodyLimits, runtime: Handle, h2: bool) -> Self {
+        let finished = if ahead.rest.is_none() || h2 {
+            FINISHED
+        } else {
+            0
+        };
         Self {
             ahead,
             limits,

@@ -455,7 +455,7 @@ async fn accept_loop(
             requests: entry.requests(),
             app_threads: Semaphore::new(config.threads_per_connection),
         });
-        let stream = Transport::new(stream, config.send, config.linger);
+        let stream = Transport::new(stream, config.send, config.linger, entry.requests());
         let http = http.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| serve(request, conn.clone()));

@@ -61,6 +61,9 @@ pub(crate) async fn serve(
     let busy = conn.requests.begin();
     let shared = &conn.shared;
     if let Some(refusal) = refuse(&request, shared) {
+        if !request.body().is_end_stream() {
+            left_unread(&conn, request.version());
+        }
         return Ok(refusal);
     }
     let (head, incoming) = request.into_parts();
@@ -69,9 +72,12 @@ pub(crate) async fn serve(
     let (input, fault) = if incoming.is_end_stream() {
         (Input::empty(), BodyFault::default())
     } else {
-        match read_body(incoming, shared).await {
+        match read_body(incoming, shared, h2).await {
             Ok(input) => input,
-            Err(error) => return Ok(refusal(error.status(), error.text())),
+            Err(error) => {
+                left_unread(&conn, head.version);
+                return Ok(refusal(error.status(), error.text()));
+            }
         }
     };
     let environ = Environ::new(head, conn.connection.clone(), input);
@@ -127,12 +133,16 @@ pub(crate) async fn serve(
 }
 
 /// Reads the body ahead (see `input.rs`) and makes `wsgi.input` of it.
-async fn read_body(incoming: Incoming, shared: &Shared) -> Result<(Input, BodyFault), BodyError> {
+async fn read_body(
+    incoming: Incoming,
+    shared: &Shared,
+    h2: bool,
+) -> Result<(Input, BodyFault), BodyError> {
     let mut ahead = ReadAhead::read(incoming, &shared.body).await?;
     if let Some(whole) = ahead.take_whole() {
         return Ok((Input::from_bytes(whole), BodyFault::default()));
     }
-    let source = IncomingSource::new(ahead, shared.body, shared.runtime.clone());
+    let source = IncomingSource::new(ahead, shared.body, shared.runtime.clone(), h2);
     let fault = source.fault();
     Ok((Input::from_source(source), fault))
 }
@@ -177,7 +187,7 @@ async fn send_in_place(
         }
         return response_rx.await.unwrap_or_else(|_| server_error());
     }
-    let start = checked(exchange.start(), &fault);
+    let start = checked(exchange.start(), &fault, conn);
     let rest = if start.complete {
         Rest::Done
     } else {
@@ -199,7 +209,7 @@ fn send_from_thread(
     if response_tx.is_closed() {
         return; // the client left while the application ran
     }
-    let start = checked(exchange.start(), fault);
+    let start = checked(exchange.start(), fault, conn);
     if start.complete || fault.get().is_some() {
         let _ = response_tx.send(respond(start, Rest::Done));
         return;
@@ -273,11 +283,22 @@ fn send_paced(
 /// failed (whatever the application made of the read error): 400, 408 or 413. When the body
 /// was left unread, hyper closes the connection after the response: the response says so
 /// (hyper says it too, unless it notices the unread body only after the head went out).
-fn checked(start: Start, fault: &BodyFault) -> Start {
+fn checked(start: Start, fault: &BodyFault, conn: &PerConnection) -> Start {
+    if !fault.unfinished() {
+        return start;
+    }
+    conn.requests.leave_body_unread();
     match fault.get() {
         Some(error) => closing(Start::plain(error.status(), error.text())),
-        None if fault.unfinished() => closing(start),
-        None => start,
+        None => closing(start),
+    }
+}
+
+/// Notes an HTTP/1 request body left unread (see [`Requests::leave_body_unread`]); an HTTP/2
+/// stream's is the stream's business, not the connection's.
+fn left_unread(conn: &PerConnection, version: Version) {
+    if version != Version::HTTP_2 {
+        conn.requests.leave_body_unread();
     }
 }
 

@@ -9,13 +9,16 @@
 //! * **Lingering close** (nginx's `lingering_close`). Closing a socket whose receive buffer still
 //!   holds unread request bytes makes the kernel send a reset, and the client may then lose the
 //!   response it was sent (Python's urllib says "Broken pipe", curl exits 55). So a close first
-//!   shuts down the write side (the client sees the end of the response), then reads and
-//!   discards what the client still sends, for at most `linger.time` in all, `linger.timeout`
-//!   between two reads and `linger.max_bytes`, and only then closes.
+//!   shuts down the write side (the client sees the end of the response), then, when the client
+//!   may still be sending (a request body was left unread, or bytes are waiting), reads and
+//!   discards what it sends, for at most `linger.time` in all, `linger.timeout` between two
+//!   reads and `linger.max_bytes`, and only then closes. Like nginx's heuristic, an idle
+//!   keep-alive connection closed at shutdown does not linger.
 //!
 //! Both cost nothing while the socket keeps up: the timer exists only once a write has had to
 //! wait, or the connection closes.
 
+use crate::connections::Requests;
 use crate::pace::{Pace, PaceLimit};
 use std::future::Future;
 use std::io;
@@ -47,15 +50,25 @@ pub(crate) struct Transport {
     timer: Option<Pin<Box<Sleep>>>,
     linger: LingerLimit,
     lingering: Option<Lingering>,
+    /// Says whether a request body was left unread.
+    requests: Requests,
 }
 
 struct Lingering {
     until: Instant,
+    last_read: Instant,
     discarded: usize,
+    /// Whether the client may still be sending: else the first wait ends the lingering.
+    expect_more: bool,
 }
 
 impl Transport {
-    pub(crate) fn new(stream: TcpStream, send: PaceLimit, linger: LingerLimit) -> Self {
+    pub(crate) fn new(
+        stream: TcpStream,
+        send: PaceLimit,
+        linger: LingerLimit,
+        requests: Requests,
+    ) -> Self {
         Self {
             stream,
             send: Pace::new(send),
@@ -63,6 +76,7 @@ impl Transport {
             timer: None,
             linger,
             lingering: None,
+            requests,
         }
     }
 
@@ -127,10 +141,13 @@ impl Transport {
             match Pin::new(&mut self.stream).poll_read(cx, &mut buf) {
                 Poll::Ready(Ok(())) if !buf.filled().is_empty() => {
                     lingering.discarded += buf.filled().len();
+                    lingering.last_read = Instant::now();
+                    lingering.expect_more = true;
                 }
                 Poll::Ready(_) => return Poll::Ready(()), // closed by the client, or failed
+                Poll::Pending if !lingering.expect_more => return Poll::Ready(()),
                 Poll::Pending => {
-                    let deadline = (Instant::now() + self.linger.timeout).min(lingering.until);
+                    let deadline = (lingering.last_read + self.linger.timeout).min(lingering.until);
                     if self.timer_fired(deadline, cx) {
                         return Poll::Ready(());
                     }
@@ -192,9 +209,12 @@ impl AsyncWrite for Transport {
             if ready!(Pin::new(&mut this.stream).poll_shutdown(cx)).is_err() {
                 return Poll::Ready(Ok(()));
             }
+            let now = Instant::now();
             this.lingering = Some(Lingering {
-                until: Instant::now() + this.linger.time,
+                until: now + this.linger.time,
+                last_read: now,
                 discarded: 0,
+                expect_more: this.requests.body_left_unread(),
             });
         }
         ready!(this.poll_linger(cx));
