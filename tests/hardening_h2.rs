@@ -263,3 +263,27 @@ fn http2_takes_the_same_header_size_as_http1() {
     let replies = send_h2(server.addr, vec![with_header()]);
     assert_eq!(replies[0].status, 200);
 }
+
+#[test]
+fn an_http2_body_growing_past_max_body_size_is_413_whoever_reads_it() {
+    for buffer in [0, 64 * 1024] {
+        let (app, _) = app();
+        let server = TestServer::start_with(app, move |b| {
+            b.max_body_size(100_000).body_buffer_size(buffer)
+        });
+        let status = runtime().block_on(async {
+            let mut client = h2_connect(server.addr, |_| {}).await;
+            client = client.ready().await.unwrap();
+            let (response, mut body) = client
+                .send_request(h2_request("POST", "/upload"), false)
+                .unwrap();
+            for _ in 0..10 {
+                body.reserve_capacity(50_000);
+                let _ = body.send_data(Bytes::from(vec![b'u'; 50_000]), false);
+            }
+            let _ = body.send_data(Bytes::new(), true);
+            response.await.unwrap().status().as_u16()
+        });
+        assert_eq!(status, 413, "read ahead: {buffer} bytes");
+    }
+}

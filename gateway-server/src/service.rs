@@ -284,13 +284,14 @@ fn send_paced(
 /// was left unread, hyper closes the connection after the response: the response says so
 /// (hyper says it too, unless it notices the unread body only after the head went out).
 fn checked(start: Start, fault: &BodyFault, conn: &PerConnection) -> Start {
-    if !fault.unfinished() {
-        return start;
+    let unfinished = fault.unfinished();
+    if unfinished {
+        conn.requests.leave_body_unread();
     }
-    conn.requests.leave_body_unread();
     match fault.get() {
         Some(error) => closing(Start::plain(error.status(), error.text())),
-        None => closing(start),
+        None if unfinished => closing(start),
+        None => start,
     }
 }
 
