@@ -13,6 +13,12 @@ use support::*;
 
 /// A server whose app counts the requests that reach it and reads their bodies.
 fn counting_server() -> (TestServer, Arc<AtomicUsize>) {
+    counting_server_with(|builder| builder)
+}
+
+fn counting_server_with(
+    configure: impl FnOnce(gateway::ServerBuilder) -> gateway::ServerBuilder,
+) -> (TestServer, Arc<AtomicUsize>) {
     let seen = Arc::new(AtomicUsize::new(0));
     let counter = seen.clone();
     let server = TestServer::start_with(
@@ -27,7 +33,7 @@ fn counting_server() -> (TestServer, Arc<AtomicUsize>) {
                 read.map_err(|e| e.kind())
             )
         },
-        |builder| builder.header_read_timeout(Duration::from_secs(1)),
+        |builder| configure(builder.header_read_timeout(Duration::from_secs(1))),
     );
     (server, seen)
 }
@@ -189,7 +195,8 @@ fn too_many_headers_answer_431() {
 
 #[test]
 fn a_malformed_chunked_body_read_by_the_app_answers_400_and_closes() {
-    let (server, seen) = counting_server();
+    // No read-ahead, so that the app is the one to find the bad chunk.
+    let (server, seen) = counting_server_with(|builder| builder.body_buffer_size(0));
     let mut stream = raw_connect(server.addr);
     stream
         .write_all(b"POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\nnot hex\r\n0\r\n\r\n")

@@ -30,7 +30,7 @@ fn assert_grew_less_than_half_of_the_transfer(before: Option<usize>) {
 
 #[test]
 fn a_32_mib_request_body_streams_into_wsgi_input() {
-    let server = TestServer::start(|environ: &Environ, start_response: StartResponse| {
+    let app = |environ: &Environ, start_response: StartResponse| {
         let mut total = 0;
         let mut buffer = vec![0; PIECE];
         loop {
@@ -41,7 +41,9 @@ fn a_32_mib_request_body_streams_into_wsgi_input() {
         }
         start_response("200 OK", &[]);
         total.to_string()
-    });
+    };
+    // Above the default 1 MiB body limit: this server takes 32 MiB.
+    let server = TestServer::start_with(app, |b| b.max_body_size(SIZE as u64));
     let before = peak_rss();
     let mut stream = raw_connect(server.addr);
     write!(

@@ -25,7 +25,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -66,12 +66,14 @@ struct Watch {
     ask: AtomicU8,
     /// Where to wake the connection when `ask` changes.
     waker: Mutex<Option<Waker>>,
+    /// Whether a request body was left unread on this connection: its close lingers.
+    unread: AtomicBool,
 }
 
 const KEEP_OPEN: u8 = 0;
 /// Shut down gracefully: finish the request in flight, then close.
 const FINISH: u8 = 1;
-/// Idle too long: close now.
+/// Idle too long, or too slow: close now.
 const CLOSE: u8 = 2;
 
 /// A connection's entry among the open ones; dropping it marks the connection closed.
@@ -89,9 +91,10 @@ pub(crate) struct Requests(Arc<Watch>);
 /// finished.
 pub(crate) struct Busy(Arc<Watch>);
 
-/// Why [`Entry::serve`] stopped a connection before it ended by itself.
+/// Why [`Entry::serve`] stopped a connection before it ended by itself: idle too long, or
+/// closed by [`Requests::close_connection`].
 #[derive(Debug)]
-pub(crate) struct IdleTooLong;
+pub(crate) struct Closed;
 
 impl Connections {
     /// Registers a newly accepted connection.
@@ -101,6 +104,7 @@ impl Connections {
             finished: AtomicU64::new(0),
             ask: AtomicU8::new(KEEP_OPEN),
             waker: Mutex::new(None),
+            unread: AtomicBool::new(false),
         });
         let mut open = self.0.lock();
         let id = open.next_id;
@@ -205,6 +209,23 @@ impl Requests {
         self.0.begun.fetch_add(1, Ordering::AcqRel);
         Busy(self.0.clone())
     }
+
+    /// Closes the connection now, whatever is in flight on it (a client too slow to take
+    /// its response).
+    pub(crate) fn close_connection(&self) {
+        self.0.ask(CLOSE);
+    }
+
+    /// Notes that a request body was left unread: the client may still be sending it, so the
+    /// connection's close lingers (see `transport.rs`).
+    pub(crate) fn leave_body_unread(&self) {
+        self.0.unread.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`leave_body_unread`](Self::leave_body_unread) was called.
+    pub(crate) fn body_left_unread(&self) -> bool {
+        self.0.unread.load(Ordering::Relaxed)
+    }
 }
 
 impl Entry {
@@ -213,13 +234,14 @@ impl Entry {
         Requests(self.watch.clone())
     }
 
-    /// Drives `connection` to its end, unless it stays idle too long (then `Err`); at
-    /// shutdown `finish` tells it to finish gracefully.
+    /// Drives `connection` to its end, unless it stays idle too long or is closed by
+    /// [`Requests::close_connection`] (then `Err`); at shutdown `finish` tells it to finish
+    /// gracefully.
     pub(crate) async fn serve<C: Future>(
         self,
         connection: C,
         mut finish: impl FnMut(Pin<&mut C>),
-    ) -> Result<C::Output, IdleTooLong> {
+    ) -> Result<C::Output, Closed> {
         let mut connection = std::pin::pin!(connection);
         let mut finishing = false;
         let mut remembered: Option<Waker> = None;
@@ -230,7 +252,7 @@ impl Entry {
                 remembered = Some(cx.waker().clone());
             }
             match self.watch.ask.load(Ordering::Acquire) {
-                CLOSE => return Poll::Ready(Err(IdleTooLong)),
+                CLOSE => return Poll::Ready(Err(Closed)),
                 FINISH if !finishing => {
                     finishing = true;
                     finish(connection.as_mut());
@@ -279,7 +301,7 @@ mod tests {
         }
     }
 
-    fn serve(entry: Entry) -> impl Future<Output = Result<&'static str, IdleTooLong>> {
+    fn serve(entry: Entry) -> impl Future<Output = Result<&'static str, Closed>> {
         entry.serve(Endless { finishing: false }, |mut endless| {
             endless.finishing = true;
         })

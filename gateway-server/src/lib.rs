@@ -29,9 +29,13 @@ mod connections;
 mod error;
 mod input;
 pub mod limits;
+mod pace;
+mod panics;
 mod pool;
+mod refusals;
 mod server;
 mod service;
+mod transport;
 
 // The deployment building blocks (issue 13): tested here, wired into the accept loop next.
 #[cfg_attr(not(test), allow(dead_code))]

@@ -16,12 +16,17 @@
 //! of dozens of sleeping threads. A pool that keeps about one busy thread per core is fast,
 //! but a fixed small pool lets two sleeping requests stall everyone else.
 //!
-//! So this pool keeps `core` threads (one per I/O worker) and grows only when a thread has
-//! been inside one call for longer than [`STUCK_AFTER`]: that thread is blocked (a database,
-//! a sleep), not busy, and a new thread takes its place while jobs wait. Extra threads retire
-//! after [`IDLE_RETIREMENT`] without work. Jobs travel through a lock-free channel (a single
-//! mutex here was contended on every request); the monitor thread that does the growing
-//! reads the threads' state from atomics, and sleeps while the pool is idle.
+//! So this pool keeps `core` threads (one per I/O worker) and grows only when threads have
+//! been inside one call for longer than [`STUCK_AFTER`]: those threads are blocked (a
+//! database, a sleep), not busy. When fewer than `core` threads are left unblocked and jobs
+//! wait, the pool starts one thread for every waiting job at once, up to its maximum (one
+//! thread per check made 64 connections on a 100 ms endpoint level off near 30 threads and a
+//! third of the possible rate). Extra threads retire after [`IDLE_RETIREMENT`] without work;
+//! a pool whose `core` is its maximum is fixed (gunicorn's `--threads`). Jobs travel through a
+//! lock-free bounded channel (a single mutex here was contended on every request): when it is
+//! full, [`Pool::spawn`] refuses the job at once and the request is answered 503, instead of a
+//! queue that grows without end. The monitor thread that does the growing reads the threads'
+//! state from atomics, and sleeps while the pool is idle.
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use gateway_core::host::{log, Level};
@@ -41,6 +46,21 @@ pub(crate) const IDLE_RETIREMENT: Duration = Duration::from_secs(10);
 
 /// A job, or `None`: "exit" (sent on close, one per thread).
 type Job = Option<Box<dyn FnOnce() + Send>>;
+
+/// How many threads a [`Pool`] has, and how many jobs may wait for one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PoolSize {
+    /// Threads kept even while idle.
+    pub(crate) core: usize,
+    /// The most threads.
+    pub(crate) max: usize,
+    /// The most jobs waiting for a thread.
+    pub(crate) queue: usize,
+}
+
+/// [`Pool::spawn`]'s refusal: every thread is busy and the queue is full.
+#[derive(Debug)]
+pub(crate) struct Full;
 
 /// A pool of threads for calls that may block.
 #[derive(Clone)]
@@ -67,11 +87,12 @@ const FREE: u64 = 0;
 const WAITING: u64 = 1;
 
 impl Pool {
-    /// A pool of `core` threads that may grow to `max`; jobs run inside `runtime`'s context,
-    /// so applications can use tokio's `Handle::current()`.
-    pub(crate) fn new(core: usize, max: usize, runtime: tokio::runtime::Handle) -> Self {
-        let max = max.max(1);
-        let (jobs, queue) = crossbeam_channel::unbounded();
+    /// A pool of `size.core` threads that may grow to `size.max`; jobs run inside `runtime`'s
+    /// context, so applications can use tokio's `Handle::current()`.
+    pub(crate) fn new(size: PoolSize, runtime: tokio::runtime::Handle) -> Self {
+        let max = size.max.max(1);
+        let core = size.core;
+        let (jobs, queue) = crossbeam_channel::bounded(size.queue.max(1));
         let inner = Arc::new(Inner {
             jobs,
             queue,
@@ -96,21 +117,26 @@ impl Pool {
         Self { inner }
     }
 
-    /// Runs `job` on a pool thread.
-    pub(crate) fn spawn(&self, job: impl FnOnce() + Send + 'static) {
-        let _ = self.inner.jobs.send(Some(Box::new(job)));
+    /// Runs `job` on a pool thread, or refuses it when the queue is full.
+    pub(crate) fn spawn(&self, job: impl FnOnce() + Send + 'static) -> Result<(), Full> {
+        self.inner
+            .jobs
+            .try_send(Some(Box::new(job)))
+            .map_err(|_| Full)?;
         if self.inner.monitor_asleep.swap(false, Ordering::SeqCst) {
             if let Some(monitor) = self.inner.monitor.get() {
                 monitor.unpark();
             }
         }
+        Ok(())
     }
 
     /// Stops the threads once they finish what they run.
     pub(crate) fn close(&self) {
         self.inner.closed.store(true, Ordering::SeqCst);
+        // Best effort: a thread that finds the queue full of work sees `closed` after it.
         for _ in 0..self.inner.threads.load(Ordering::SeqCst) {
-            let _ = self.inner.jobs.send(None);
+            let _ = self.inner.jobs.try_send(None);
         }
         if let Some(monitor) = self.inner.monitor.get() {
             monitor.unpark();
@@ -151,6 +177,7 @@ impl Inner {
                     self.slots[slot].store(WAITING, Ordering::Release);
                 }
                 Ok(None) | Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) if self.closed.load(Ordering::SeqCst) => break,
                 Err(RecvTimeoutError::Timeout) => {
                     let threads = self.threads.load(Ordering::SeqCst);
                     let retire = threads > self.core
@@ -189,8 +216,12 @@ impl Inner {
                 continue;
             }
             let threads = self.threads.load(Ordering::SeqCst);
-            if !self.queue.is_empty() && threads - stuck.min(threads) < self.core {
-                self.start_thread();
+            let waiting = self.queue.len();
+            if waiting > 0 && threads - stuck.min(threads) < self.core {
+                // Threads are blocked and jobs wait: one new thread for each of them, now.
+                for _ in 0..waiting.min(self.slots.len() - threads.min(self.slots.len())) {
+                    self.start_thread();
+                }
             }
             std::thread::park_timeout(STUCK_AFTER);
         }
@@ -221,7 +252,12 @@ mod tests {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        (Pool::new(core, max, runtime.handle().clone()), runtime)
+        let size = PoolSize {
+            core,
+            max,
+            queue: 1024,
+        };
+        (Pool::new(size, runtime.handle().clone()), runtime)
     }
 
     #[test]
@@ -230,7 +266,7 @@ mod tests {
         let (done, finished) = mpsc::channel();
         for i in 0..100 {
             let done = done.clone();
-            pool.spawn(move || done.send(i).unwrap());
+            pool.spawn(move || done.send(i).unwrap()).unwrap();
         }
         let mut all: Vec<i32> = finished.iter().take(100).collect();
         all.sort_unstable();
@@ -250,10 +286,11 @@ mod tests {
                     .lock()
                     .unwrap()
                     .recv_timeout(Duration::from_secs(10));
-            });
+            })
+            .unwrap();
         }
         let (done, finished) = mpsc::channel();
-        pool.spawn(move || done.send(()).unwrap());
+        pool.spawn(move || done.send(()).unwrap()).unwrap();
         assert!(
             finished.recv_timeout(Duration::from_secs(5)).is_ok(),
             "the quick job ran beside the blocked ones"

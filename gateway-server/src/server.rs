@@ -2,9 +2,13 @@
 
 use crate::connections::Connections;
 use crate::error::bind_error;
+use crate::input::BodyLimits;
 use crate::limits;
-use crate::pool::Pool;
+use crate::pace::PaceLimit;
+use crate::panics;
+use crate::pool::{Pool, PoolSize};
 use crate::service::{serve, PerConnection, Shared};
+use crate::transport::{LingerLimit, Transport};
 use gateway_core::host::{log, Connection, Level};
 use gateway_core::{Application, ErrorLog, ErrorSink};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -13,7 +17,7 @@ use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 
 /// Binds `host:port` and prepares to serve `app` there, like wsgiref's `make_server`.
 ///
@@ -62,6 +66,14 @@ struct Config {
     max_headers: usize,
     shutdown_grace: Duration,
     max_threads: usize,
+    fixed_threads: bool,
+    max_queued: usize,
+    threads_per_connection: usize,
+    body: BodyLimits,
+    send: PaceLimit,
+    linger: LingerLimit,
+    allow_connect: bool,
+    panic_backtraces: bool,
     workers: Option<usize>,
     inline: bool,
     handle_signals: bool,
@@ -99,6 +111,28 @@ impl Default for ServerBuilder {
                 max_headers: limits::MAX_HEADERS,
                 shutdown_grace: limits::SHUTDOWN_GRACE,
                 max_threads: limits::MAX_THREADS,
+                fixed_threads: false,
+                max_queued: limits::MAX_QUEUED_REQUESTS,
+                threads_per_connection: limits::MAX_THREADS_PER_CONNECTION,
+                body: BodyLimits {
+                    max_size: limits::MAX_BODY_SIZE,
+                    pace: PaceLimit {
+                        timeout: limits::BODY_READ_TIMEOUT,
+                        min_rate: limits::MIN_BODY_RATE,
+                    },
+                    buffer: limits::BODY_BUFFER_SIZE,
+                },
+                send: PaceLimit {
+                    timeout: limits::SEND_TIMEOUT,
+                    min_rate: limits::MIN_SEND_RATE,
+                },
+                linger: LingerLimit {
+                    time: limits::LINGERING_TIME,
+                    timeout: limits::LINGERING_TIMEOUT,
+                    max_bytes: limits::LINGERING_MAX_BYTES,
+                },
+                allow_connect: false,
+                panic_backtraces: false,
                 workers: None,
                 inline: false,
                 handle_signals: true,
@@ -142,9 +176,102 @@ impl ServerBuilder {
         self
     }
 
-    /// The most blocking applications running at once (uWSGI's `--threads`).
+    /// The most blocking applications running at once (uWSGI's `--threads`). The pool keeps
+    /// one thread per I/O worker and starts more, up to this, when threads block and requests
+    /// wait.
     pub fn threads(mut self, threads: usize) -> Self {
         self.config.max_threads = threads.max(1);
+        self.config.fixed_threads = false;
+        self
+    }
+
+    /// Exactly `threads` application threads, started at once and never retired (gunicorn's
+    /// `--threads`), instead of a pool that grows and shrinks.
+    pub fn fixed_threads(mut self, threads: usize) -> Self {
+        self.config.max_threads = threads.max(1);
+        self.config.fixed_threads = true;
+        self
+    }
+
+    /// The most requests waiting for an application thread; more answer 503 with
+    /// `Retry-After` at once.
+    pub fn max_queued_requests(mut self, requests: usize) -> Self {
+        self.config.max_queued = requests.max(1);
+        self
+    }
+
+    /// The most application threads one HTTP/2 connection holds at once; its other streams
+    /// wait without a thread.
+    pub fn threads_per_connection(mut self, threads: usize) -> Self {
+        self.config.threads_per_connection = threads.max(1);
+        self
+    }
+
+    /// The largest request body in bytes; larger ones answer 413.
+    pub fn max_body_size(mut self, bytes: u64) -> Self {
+        self.config.body.max_size = bytes;
+        self
+    }
+
+    /// How long a request body may stall (and the window over which
+    /// [`min_body_rate`](Self::min_body_rate) is measured); then the request answers 408, or
+    /// its connection closes if the response had begun.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.body.pace.timeout = timeout;
+        self
+    }
+
+    /// The slowest request body accepted, in bytes per second (0: only stalls time out).
+    pub fn min_body_rate(mut self, bytes_per_second: u64) -> Self {
+        self.config.body.pace.min_rate = bytes_per_second;
+        self
+    }
+
+    /// How much of a request body is read, without a thread, before the application is
+    /// called.
+    pub fn body_buffer_size(mut self, bytes: usize) -> Self {
+        self.config.body.buffer = bytes;
+        self
+    }
+
+    /// How long sending a response may stall (and the window over which
+    /// [`min_send_rate`](Self::min_send_rate) is measured); then the connection is closed and
+    /// the application's body dropped.
+    pub fn send_timeout(mut self, timeout: Duration) -> Self {
+        self.config.send.timeout = timeout;
+        self
+    }
+
+    /// The slowest reader accepted, in bytes per second (0: only stalls time out).
+    pub fn min_send_rate(mut self, bytes_per_second: u64) -> Self {
+        self.config.send.min_rate = bytes_per_second;
+        self
+    }
+
+    /// Lingering close: the most time, in all, a closing connection reads and discards what
+    /// its client still sends, and the most wait between two reads.
+    pub fn lingering(mut self, time: Duration, timeout: Duration) -> Self {
+        self.config.linger.time = time;
+        self.config.linger.timeout = timeout;
+        self
+    }
+
+    /// Lingering close: the most bytes read and discarded.
+    pub fn lingering_max_bytes(mut self, bytes: usize) -> Self {
+        self.config.linger.max_bytes = bytes;
+        self
+    }
+
+    /// Whether `CONNECT` requests reach the application (default false: they answer 405).
+    pub fn allow_connect(mut self, allow: bool) -> Self {
+        self.config.allow_connect = allow;
+        self
+    }
+
+    /// Whether the log line of an application's panic carries a backtrace (default false,
+    /// whatever `RUST_BACKTRACE` says: a panic flood would fill the log).
+    pub fn panic_backtraces(mut self, backtraces: bool) -> Self {
+        self.config.panic_backtraces = backtraces;
         self
     }
 
@@ -182,7 +309,9 @@ impl ServerBuilder {
         let listener = bind_first(&addrs)?;
         listener.set_nonblocking(true)?;
         let local_addr = listener.local_addr()?;
-        let config = self.config;
+        let mut config = self.config;
+        panics::install();
+        config.error_log = panics::error_log(config.error_log);
         let mut runtime = tokio::runtime::Builder::new_multi_thread();
         runtime.enable_all().thread_name("gateway");
         if let Some(workers) = config.workers {
@@ -192,12 +321,25 @@ impl ServerBuilder {
         let workers = config
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let pool = Pool::new(workers, config.max_threads, runtime.handle().clone());
+        let size = PoolSize {
+            core: if config.fixed_threads {
+                config.max_threads
+            } else {
+                workers
+            },
+            max: config.max_threads,
+            queue: config.max_queued,
+        };
+        let pool = Pool::new(size, runtime.handle().clone());
         let shared = Arc::new(Shared {
             app: Arc::new(app),
             pool,
             inline: config.inline,
             runtime: runtime.handle().clone(),
+            body: config.body,
+            send: config.send,
+            allow_connect: config.allow_connect,
+            panic_backtraces: config.panic_backtraces,
         });
         let (shutdown, _) = watch::channel(false);
         Ok(Server {
@@ -277,7 +419,11 @@ async fn accept_loop(
         // to the heap (measured: an allocation per request), so set it only when it differs.
         http.http1().max_headers(config.max_headers);
     }
-    http.http2().timer(TokioTimer::new());
+    // The same head limit as HTTP/1 (h2 would advertise 16 KiB: a 20 KB header would be 431
+    // on one protocol and 200 on the other).
+    http.http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(config.max_head_size).unwrap_or(u32::MAX));
     let connections = Connections::default();
     let close_idle = tokio::spawn(connections.clone().close_idle(config.header_read_timeout));
     let mut stop = shutdown.subscribe();
@@ -307,7 +453,9 @@ async fn accept_loop(
             shared: shared.clone(),
             connection: Arc::new(connection),
             requests: entry.requests(),
+            app_threads: Semaphore::new(config.threads_per_connection),
         });
+        let stream = Transport::new(stream, config.send, config.linger, entry.requests());
         let http = http.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| serve(request, conn.clone()));
@@ -320,9 +468,9 @@ async fn accept_loop(
             {
                 Ok(Ok(())) => {}
                 Ok(Err(error)) => tracing::debug!("connection from {remote} ended: {error}"),
-                Err(_) => {
-                    tracing::debug!("closed a connection from {remote}: no request head in time")
-                }
+                Err(_) => tracing::debug!(
+                    "closed a connection from {remote}: no request head in time, or too slow"
+                ),
             }
         });
     }

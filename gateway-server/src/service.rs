@@ -4,18 +4,24 @@
 
 use crate::body::{ResponseBody, Rest};
 use crate::connections::Requests;
-use crate::input::{BodyFault, IncomingSource};
+use crate::input::{BodyError, BodyFault, BodyLimits, IncomingSource, ReadAhead};
+use crate::pace::{Pace, PaceLimit};
+use crate::panics::{self, Route};
 use crate::pool::Pool;
+use crate::refusals::refuse;
+use bytes::Bytes;
 use gateway_core::host::{run, Connection, Exchange, Input, Running, Start, SERVER_SOFTWARE};
-use gateway_core::{Application, Environ};
-use http::header::{HeaderValue, CONNECTION, HOST, SERVER};
-use http::{Request, Response, StatusCode};
+use gateway_core::{Application, ContractError, Environ};
+use http::header::{HeaderValue, CONNECTION, RETRY_AFTER, SERVER};
+use http::{Request, Response, StatusCode, Version};
 use http_body::Body as _;
 use hyper::body::Incoming;
 use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::runtime::Handle;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::time::Instant;
 
 /// What every request of a server shares.
 pub(crate) struct Shared {
@@ -25,6 +31,13 @@ pub(crate) struct Shared {
     /// Run blocking applications on the I/O thread (see `ServerBuilder::run_inline`).
     pub(crate) inline: bool,
     pub(crate) runtime: Handle,
+    pub(crate) body: BodyLimits,
+    /// How slowly a client may take a streamed response before its connection is closed.
+    pub(crate) send: PaceLimit,
+    /// Whether `CONNECT` requests reach the application.
+    pub(crate) allow_connect: bool,
+    /// Whether a panic's log line carries a backtrace.
+    pub(crate) panic_backtraces: bool,
 }
 
 /// What the requests of one connection share. A request clones this, never the server-wide
@@ -34,6 +47,9 @@ pub(crate) struct PerConnection {
     pub(crate) shared: Arc<Shared>,
     pub(crate) connection: Arc<Connection>,
     pub(crate) requests: Requests,
+    /// Application threads this connection may hold at once: an HTTP/2 client opening 200
+    /// streams gets this many, and its other streams wait without a thread.
+    pub(crate) app_threads: Semaphore,
 }
 
 /// Answers one request.
@@ -43,45 +59,110 @@ pub(crate) async fn serve(
 ) -> Result<Response<ResponseBody>, Infallible> {
     // Counts the connection busy until the response is sent (see `connections.rs`).
     let busy = conn.requests.begin();
-    if let Some(refusal) = refuse_ambiguous(&request) {
+    let shared = &conn.shared;
+    if let Some(refusal) = refuse(&request, shared) {
+        if !request.body().is_end_stream() {
+            left_unread(&conn, request.version());
+        }
         return Ok(refusal);
     }
     let (head, incoming) = request.into_parts();
+    let route = Route::new(&head.method, &head.uri, shared.panic_backtraces);
+    let h2 = head.version == Version::HTTP_2;
     let (input, fault) = if incoming.is_end_stream() {
         (Input::empty(), BodyFault::default())
     } else {
-        let source = IncomingSource::new(incoming, conn.shared.runtime.clone());
-        let fault = source.fault();
-        (Input::from_source(source), fault)
+        match read_body(incoming, shared, h2).await {
+            Ok(input) => input,
+            Err(error) => {
+                left_unread(&conn, head.version);
+                return Ok(refusal(error.status(), error.text()));
+            }
+        }
     };
     let environ = Environ::new(head, conn.connection.clone(), input);
 
-    let shared = &conn.shared;
     let mut response = if shared.app.blocking() && !shared.inline {
         // A plain `fn` application may block (a database, a file, a sleep): it runs on the
         // application pool, so a slow request never stalls the connections that share its
         // I/O thread. Why a pool of our own and not `spawn_blocking`: see `pool.rs`.
+        let slot = if h2 {
+            // One poll's pause before taking a thread: hyper looks for the stream's
+            // RST_STREAM only when this future is pending, and an attacker's reset comes in
+            // the same packet as its request (a paced rapid reset).
+            tokio::task::yield_now().await;
+            Some(ThreadSlot::acquire(&conn).await)
+        } else {
+            None
+        };
         let (response_tx, response_rx) = oneshot::channel();
         let for_pool = conn.clone();
-        shared.pool.spawn(move || {
-            let exchange = match run(&*for_pool.shared.app, environ) {
-                Running::Ready(exchange) => exchange,
-                Running::Pending(pending) => Handle::current().block_on(pending),
-            };
-            send_from_thread(exchange, &fault, response_tx);
-        });
+        let job = move || {
+            let _slot = slot;
+            if response_tx.is_closed() {
+                return; // the client is gone (connection closed, stream reset): never call the app
+            }
+            route.enter(|| {
+                let exchange = match run(&*for_pool.shared.app, environ) {
+                    Running::Ready(exchange) => exchange,
+                    Running::Pending(pending) => Handle::current().block_on(pending),
+                };
+                send_from_thread(exchange, &fault, response_tx, &for_pool);
+            });
+        };
+        if shared.pool.spawn(job).is_err() {
+            return Ok(overloaded());
+        }
         response_rx.await.unwrap_or_else(|_| server_error())
     } else {
         // An `async` application (or a blocking one told to run inline) is called here, on
         // the I/O thread.
-        let exchange = match run(&*shared.app, environ) {
+        let mut route = Some(route);
+        let exchange = match panics::enter(&mut route, || run(&*shared.app, environ)) {
             Running::Ready(exchange) => exchange,
-            Running::Pending(pending) => pending.await,
+            Running::Pending(pending) => {
+                let (exchange, back) = panics::around(route, pending).await;
+                route = back;
+                exchange
+            }
         };
-        send_in_place(exchange, fault, &shared.pool).await
+        send_in_place(exchange, fault, &conn, route).await
     };
     response.body_mut().keep_busy(busy);
     Ok(response)
+}
+
+/// Reads the body ahead (see `input.rs`) and makes `wsgi.input` of it.
+async fn read_body(
+    incoming: Incoming,
+    shared: &Shared,
+    h2: bool,
+) -> Result<(Input, BodyFault), BodyError> {
+    let mut ahead = ReadAhead::read(incoming, &shared.body).await?;
+    if let Some(whole) = ahead.take_whole() {
+        return Ok((Input::from_bytes(whole), BodyFault::default()));
+    }
+    let source = IncomingSource::new(ahead, shared.body, shared.runtime.clone(), h2);
+    let fault = source.fault();
+    Ok((Input::from_source(source), fault))
+}
+
+/// One of the application threads an HTTP/2 connection may hold; given back when dropped.
+struct ThreadSlot(Arc<PerConnection>);
+
+impl ThreadSlot {
+    async fn acquire(conn: &Arc<PerConnection>) -> Self {
+        if let Ok(permit) = conn.app_threads.acquire().await {
+            permit.forget();
+        }
+        Self(conn.clone())
+    }
+}
+
+impl Drop for ThreadSlot {
+    fn drop(&mut self) {
+        self.0.app_threads.add_permits(1);
+    }
 }
 
 /// Sends a response from the I/O thread; a body that may block is pulled on the application
@@ -89,14 +170,24 @@ pub(crate) async fn serve(
 async fn send_in_place(
     mut exchange: Exchange,
     fault: BodyFault,
-    pool: &Pool,
+    conn: &Arc<PerConnection>,
+    route: Option<Route>,
 ) -> Response<ResponseBody> {
     if !exchange.is_in_memory() {
         let (response_tx, response_rx) = oneshot::channel();
-        pool.spawn(move || send_from_thread(exchange, &fault, response_tx));
+        let for_pool = conn.clone();
+        let job = move || {
+            let mut route = route;
+            panics::enter(&mut route, || {
+                send_from_thread(exchange, &fault, response_tx, &for_pool)
+            });
+        };
+        if conn.shared.pool.spawn(job).is_err() {
+            return overloaded();
+        }
         return response_rx.await.unwrap_or_else(|_| server_error());
     }
-    let start = checked(exchange.start(), &fault);
+    let start = checked(exchange.start(), &fault, conn);
     let rest = if start.complete {
         Rest::Done
     } else {
@@ -107,14 +198,19 @@ async fn send_in_place(
 
 /// Pulls a body that may block, on this blocking thread: the response goes through
 /// `response_tx` with its first chunk, the rest through a small channel, so a slow client
-/// slows the body.
+/// slows the body. A client slower than the send timeout and minimum rate allow has its
+/// connection closed; the body is dropped (closed) once, when the exchange is.
 fn send_from_thread(
     mut exchange: Exchange,
     fault: &BodyFault,
     response_tx: oneshot::Sender<Response<ResponseBody>>,
+    conn: &PerConnection,
 ) {
-    let start = checked(exchange.start(), fault);
-    if start.complete || fault.is_set() {
+    if response_tx.is_closed() {
+        return; // the client left while the application ran
+    }
+    let start = checked(exchange.start(), fault, conn);
+    if start.complete || fault.get().is_some() {
         let _ = response_tx.send(respond(start, Rest::Done));
         return;
     }
@@ -125,26 +221,86 @@ fn send_from_thread(
     {
         return;
     }
+    let mut pace = Pace::new(conn.shared.send);
     while let Some(chunk) = exchange.next_chunk() {
         let failed = chunk.is_err();
-        // A send error means the client went away: stop pulling; dropping the exchange
-        // drops (closes) the body.
-        if chunk_tx.blocking_send(chunk).is_err() || failed {
-            break;
+        let sent = match chunk_tx.try_send(chunk) {
+            Ok(()) => {
+                pace.kept_up();
+                Sent::Yes
+            }
+            Err(TrySendError::Closed(_)) => Sent::ClientGone,
+            Err(TrySendError::Full(chunk)) => send_paced(&chunk_tx, chunk, &mut pace),
+        };
+        match sent {
+            Sent::Yes if !failed => {}
+            // The client went away, or the body failed: stop pulling; dropping the exchange
+            // drops (closes) the body.
+            Sent::Yes | Sent::ClientGone => break,
+            Sent::TooSlow => {
+                tracing::debug!("closed a connection whose client took its response too slowly");
+                conn.requests.close_connection();
+                break;
+            }
         }
     }
 }
 
-/// The start of the response, or a 400 that closes the connection when the request body
-/// was malformed (whatever the application made of the read error).
-fn checked(start: Start, fault: &BodyFault) -> Start {
-    if fault.is_set() {
-        return closing(Start::plain(
-            StatusCode::BAD_REQUEST,
-            "malformed request body",
-        ));
+enum Sent {
+    Yes,
+    ClientGone,
+    TooSlow,
+}
+
+/// Waits until the connection takes `chunk`, within the send timeout and minimum rate.
+fn send_paced(
+    chunk_tx: &mpsc::Sender<Result<Bytes, ContractError>>,
+    chunk: Result<Bytes, ContractError>,
+    pace: &mut Pace,
+) -> Sent {
+    let length = chunk.as_ref().map_or(0, Bytes::len);
+    Handle::current().block_on(async {
+        loop {
+            let deadline = pace.wait(Instant::now());
+            match tokio::time::timeout_at(deadline, chunk_tx.reserve()).await {
+                Ok(Ok(permit)) => {
+                    permit.send(chunk);
+                    return if pace.moved(length, Instant::now()) {
+                        Sent::Yes
+                    } else {
+                        Sent::TooSlow
+                    };
+                }
+                Ok(Err(_)) => return Sent::ClientGone,
+                Err(_) if pace.expired(Instant::now()) => return Sent::TooSlow,
+                Err(_) => {}
+            }
+        }
+    })
+}
+
+/// The start of the response, or a refusal that closes the connection when the request body
+/// failed (whatever the application made of the read error): 400, 408 or 413. When the body
+/// was left unread, hyper closes the connection after the response: the response says so
+/// (hyper says it too, unless it notices the unread body only after the head went out).
+fn checked(start: Start, fault: &BodyFault, conn: &PerConnection) -> Start {
+    let unfinished = fault.unfinished();
+    if unfinished {
+        conn.requests.leave_body_unread();
     }
-    start
+    match fault.get() {
+        Some(error) => closing(Start::plain(error.status(), error.text())),
+        None if unfinished => closing(start),
+        None => start,
+    }
+}
+
+/// Notes an HTTP/1 request body left unread (see [`Requests::leave_body_unread`]); an HTTP/2
+/// stream's is the stream's business, not the connection's.
+fn left_unread(conn: &PerConnection, version: Version) {
+    if version != Version::HTTP_2 {
+        conn.requests.leave_body_unread();
+    }
 }
 
 /// The answer when the application's thread went away without one.
@@ -156,6 +312,24 @@ fn server_error() -> Response<ResponseBody> {
         ),
         Rest::Done,
     )
+}
+
+/// The answer when every application thread is busy and the queue for them is full.
+fn overloaded() -> Response<ResponseBody> {
+    let mut start = Start::plain(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the server is busy; try again in a moment",
+    );
+    start
+        .head
+        .headers
+        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    respond(start, Rest::Done)
+}
+
+/// A plain refusal that closes the connection.
+pub(crate) fn refusal(status: StatusCode, text: &'static str) -> Response<ResponseBody> {
+    respond(closing(Start::plain(status, text)), Rest::Done)
 }
 
 /// `start` with `Connection: close`, which makes hyper close the connection after it.
@@ -186,18 +360,4 @@ fn respond(start: Start, rest: Rest) -> Response<ResponseBody> {
         response.extensions_mut().insert(reason);
     }
     response
-}
-
-/// Requests hyper lets through but RFC 9112 says to refuse: more than one `Host` line.
-fn refuse_ambiguous(request: &Request<Incoming>) -> Option<Response<ResponseBody>> {
-    let headers = request.headers();
-    if headers.keys_len() == headers.len() {
-        return None; // no header name repeats, Host included
-    }
-    let hosts = headers.get_all(HOST).iter().count();
-    (hosts > 1).then(|| {
-        tracing::debug!("refused a request with {hosts} Host headers");
-        let refusal = Start::plain(StatusCode::BAD_REQUEST, "more than one Host header");
-        respond(closing(refusal), Rest::Done)
-    })
 }
