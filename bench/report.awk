@@ -31,11 +31,12 @@ BEGIN {
         v[s, $4, $1, SERVER_CORES] = v[s, $4, $1, CPU] * v[s, $4, $1, RPS] / 1e6
     if ((s, $4, $1, LOADGEN) in v && (s, $4, $1, RPS) in v)
         v[s, $4, $1, LOADGEN_CORES] = v[s, $4, $1, LOADGEN] * v[s, $4, $1, RPS] / 1e6
-    # Neither side had its share of the CPU: something else on the machine took it.
+    # Neither side had its share of the CPU: something else on the machine took it. (The load
+    # generator is one thread: at a core it is the limit; else the server should be.)
     if ((s, $4, $1, SERVER_CORES) in v && (s, $4, $1, LOADGEN_CORES) in v) {
-        busy_cores = v[s, $4, $1, SERVER_CORES] + v[s, $4, $1, LOADGEN_CORES]
-        if (s ~ /-pinned$/ ? v[s, $4, $1, SERVER_CORES] < 0.9 && v[s, $4, $1, LOADGEN_CORES] < 0.9 \
-                           : machine_cores && busy_cores < 0.9 * machine_cores)
+        server_cores = v[s, $4, $1, SERVER_CORES]; loadgen_cores = v[s, $4, $1, LOADGEN_CORES]
+        if (loadgen_cores < 0.9 && (s ~ /-pinned$/ ? server_cores < 0.9 \
+                : machine_cores && server_cores + loadgen_cores < 0.9 * machine_cores))
             starved[s]++
     }
     errors[s, $4] += $13
@@ -126,7 +127,7 @@ function section_table(s,    i, a, m, median_value, median_ratio, cell, line, co
         cores = fmt("%.2f", median(vals, nvals))
         gather(s, a, LOADGEN_CORES, "ref")
         cores = cores "+" fmt("%.2f", median(vals, nvals))
-        if (s ~ /-pinned$/ && nvals && median(vals, nvals) >= 0.95) bound = bound " " a
+        if (nvals && median(vals, nvals) >= 0.95) bound = bound " " a
         line = line sprintf(" %11s %5d", cores, errors[s, a])
         print line
     }
@@ -159,6 +160,34 @@ function section_table(s,    i, a, m, median_value, median_ratio, cell, line, co
         if ((s, servers[s, i]) in notes) print "Note, " servers[s, i] ":" notes[s, servers[s, i]]
 }
 
+# One line per server: its req/s and CPU us/req ratios to raw hyper in every section, the
+# shape of the headline table.
+function summary(    k, s, i, a, n, order, line, rps_ratio) {
+    n = 0
+    for (k = 1; k <= nsections; k++)
+        for (i = 1; i <= nservers[sections[k]]; i++) {
+            a = servers[sections[k], i]
+            if (a == "hyper-last" || a in listed) continue
+            listed[a] = 1; order[++n] = a
+        }
+    print ""
+    print "Summary: per section, req/s and CPU us/req as medians of per-round ratios to raw hyper"
+    line = sprintf("%-15s", "server")
+    for (k = 1; k <= nsections; k++) line = line sprintf(" | %-18s", sections[k])
+    print line
+    for (i = 1; i <= n; i++) {
+        line = sprintf("%-15s", order[i])
+        for (k = 1; k <= nsections; k++) {
+            s = sections[k]
+            if (!((s, order[i]) in known)) { line = line sprintf(" | %-18s", "-"); continue }
+            gather(s, order[i], RPS, "ref"); rps_ratio = median(ratios, nratios)
+            gather(s, order[i], CPU, "ref")
+            line = line sprintf(" | req %4s  CPU %4s", fmt("%.2f", rps_ratio), fmt("%.2f", median(ratios, nratios)))
+        }
+        print line
+    }
+}
+
 END {
     if (nsections == 0) { print "no runs in the results file"; exit 1 }
     print ""
@@ -168,4 +197,5 @@ END {
     print "thr: the server's threads at the end of the run. cores s+lg: CPU cores kept busy by the"
     print "server and by the load generator. err: socket errors and non-2xx answers, summed."
     for (k = 1; k <= nsections; k++) section_table(sections[k])
+    summary()
 }

@@ -429,7 +429,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 grep '^#' "$RESULTS_TSV" | sed 's/^# //' >"$REPORT"
-awk -f "$BENCH_DIR/report.awk" "$RESULTS_TSV" >>"$REPORT"
+awk -f "$BENCH_DIR/report.awk" "$RESULTS_TSV" | sed 's/[[:space:]]*$//' >>"$REPORT"
 echo ""
 cat "$REPORT"
 echo ""
