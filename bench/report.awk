@@ -40,7 +40,10 @@ BEGIN {
             starved[s]++
     }
     errors[s, $4] += $13
-    if ($14 != "") notes[s, $4] = notes[s, $4] sprintf("%s round %s: %s", (s, $4) in notes ? ";" : "", $1, $14)
+    if ($14 != "") {
+        separator = ((s, $4) in notes) ? ";" : ""
+        notes[s, $4] = notes[s, $4] separator sprintf(" round %s: %s", $1, $14)
+    }
 }
 
 # Median of list[1..n] ("" for none).
