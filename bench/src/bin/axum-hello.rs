@@ -1,6 +1,7 @@
 //! axum 0.8 comparison: `GET /` and `GET /{*rest}` answer `200 OK`,
 //! `Content-Type: text/html` and `<h1>Hello, Web!</h1>` (with `Content-Length`), served by
-//! `axum::serve` with its defaults, plus `TCP_NODELAY` on every accepted connection (as the
+//! `axum::serve` with its defaults (HTTP/1 and, with the `http2` feature, cleartext HTTP/2 with
+//! prior knowledge), plus `TCP_NODELAY` on every accepted connection (as the
 //! gateway server and the raw hyper baseline set it).
 //!
 //! The runtime is the one `#[tokio::main]` builds, except that `BENCH_WORKERS` (if set)
