@@ -69,7 +69,7 @@ fn a_backtrace_comes_only_when_the_server_asks_for_it() {
     assert!(stderr.contains("backtrace:"), "{stderr}");
     assert_eq!(
         stderr.matches("\nbacktrace:\n").count(),
-        2,
+        3,
         "one per fault: {stderr}"
     );
 }
