@@ -109,6 +109,7 @@ pub(crate) async fn serve(
                 };
                 send_from_thread(exchange, &fault, response_tx, &for_pool);
             });
+            panics::flush_unclaimed();
         };
         if shared.pool.spawn(job).is_err() {
             return Ok(overloaded());
@@ -126,7 +127,9 @@ pub(crate) async fn serve(
                 exchange
             }
         };
-        send_in_place(exchange, fault, &conn, route).await
+        let response = send_in_place(exchange, fault, &conn, route).await;
+        panics::flush_unclaimed();
+        response
     };
     response.body_mut().keep_busy(busy);
     Ok(response)
@@ -181,6 +184,7 @@ async fn send_in_place(
             panics::enter(&mut route, || {
                 send_from_thread(exchange, &fault, response_tx, &for_pool)
             });
+            panics::flush_unclaimed();
         };
         if conn.shared.pool.spawn(job).is_err() {
             return overloaded();
