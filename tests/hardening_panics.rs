@@ -7,7 +7,7 @@
 
 mod support;
 
-use gateway::{Body, Environ, Server, StartResponse};
+use gateway::{wsgi_app, Body, Environ, Server, StartResponse};
 use std::process::Command;
 use std::time::Duration;
 use support::*;
@@ -31,8 +31,8 @@ fn child_stderr(mode: &str) -> String {
 fn a_panic_is_one_line_with_its_message_place_and_route() {
     let stderr = child_stderr("quiet");
     let panics: Vec<_> = stderr.lines().filter(|l| l.contains("panicked")).collect();
-    // 50 panics at one place, 50 at another: one line each (the repeats are rate-limited).
-    assert_eq!(panics.len(), 2, "{stderr}");
+    // 50 panics at each of three places: one line each (the repeats are rate-limited).
+    assert_eq!(panics.len(), 3, "{stderr}");
     assert!(
         panics[0].contains("the application panicked: boom (at tests/hardening_panics.rs:"),
         "{stderr}"
@@ -43,6 +43,11 @@ fn a_panic_is_one_line_with_its_message_place_and_route() {
         "{stderr}"
     );
     assert!(panics[1].ends_with(", GET /stream)"), "{stderr}");
+    assert!(
+        panics[2].contains("the application panicked: async boom"),
+        "{stderr}"
+    );
+    assert!(panics[2].ends_with(", GET /async)"), "{stderr}");
     assert!(!stderr.contains("stack backtrace"), "{stderr}");
     assert!(
         !stderr.contains("thread '"),
@@ -64,13 +69,40 @@ fn a_backtrace_comes_only_when_the_server_asks_for_it() {
     assert!(stderr.contains("backtrace:"), "{stderr}");
     assert_eq!(
         stderr.matches("\nbacktrace:\n").count(),
-        2,
+        3,
         "one per fault: {stderr}"
     );
 }
 
-/// The child: a server with the default error log (stderr), 50 requests that panic in the
-/// application, 50 whose body panics mid-way.
+#[wsgi_app]
+async fn panicking_async(_environ: &Environ, _start_response: StartResponse) -> String {
+    std::future::ready(()).await;
+    panic!("async boom");
+}
+
+/// Serves `app` with the default error log (stderr) while `requests` run against it.
+fn serving(
+    app: impl gateway::Application,
+    backtraces: bool,
+    requests: impl FnOnce(std::net::SocketAddr),
+) {
+    let server = Server::builder()
+        .bind("127.0.0.1:0")
+        .handle_signals(false)
+        .panic_backtraces(backtraces)
+        .shutdown_grace(Duration::from_secs(2))
+        .build(app)
+        .unwrap();
+    let addr = server.local_addr();
+    let handle = server.shutdown_handle();
+    let serving = std::thread::spawn(move || server.serve_forever());
+    requests(addr);
+    handle.shutdown();
+    serving.join().unwrap().unwrap();
+}
+
+/// The child: servers with the default error log (stderr); 50 requests that panic in a plain
+/// `fn` application, 50 whose body panics mid-way, 50 that panic in an `async fn` one.
 #[test]
 fn child_serves_panicking_requests() {
     let Ok(mode) = std::env::var(CHILD) else {
@@ -90,24 +122,20 @@ fn child_serves_panicking_requests() {
             Some(b"piece".to_vec())
         }))
     };
-    let server = Server::builder()
-        .bind("127.0.0.1:0")
-        .handle_signals(false)
-        .panic_backtraces(mode == "backtraces")
-        .shutdown_grace(Duration::from_secs(2))
-        .build(app)
-        .unwrap();
-    let addr = server.local_addr();
-    let handle = server.shutdown_handle();
-    let serving = std::thread::spawn(move || server.serve_forever());
-    for _ in 0..50 {
-        assert_eq!(get(addr, "/boom").status, 500);
-        let text = raw(
-            addr,
-            b"GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-        );
-        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
-    }
-    handle.shutdown();
-    serving.join().unwrap().unwrap();
+    let backtraces = mode == "backtraces";
+    serving(app, backtraces, |addr| {
+        for _ in 0..50 {
+            assert_eq!(get(addr, "/boom").status, 500);
+            let text = raw(
+                addr,
+                b"GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            );
+            assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+        }
+    });
+    serving(panicking_async, backtraces, |addr| {
+        for _ in 0..50 {
+            assert_eq!(get(addr, "/async").status, 500);
+        }
+    });
 }

@@ -216,6 +216,12 @@ impl Requests {
         self.0.ask(CLOSE);
     }
 
+    /// Whether the connection is closed, or asked to close now: its queued requests have no
+    /// one to answer to.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.0.ask.load(Ordering::Acquire) == CLOSE
+    }
+
     /// Notes that a request body was left unread: the client may still be sending it, so the
     /// connection's close lingers (see `transport.rs`).
     pub(crate) fn leave_body_unread(&self) {
@@ -267,6 +273,7 @@ impl Entry {
 
 impl Drop for Entry {
     fn drop(&mut self) {
+        self.watch.ask.store(CLOSE, Ordering::Release);
         let mut open = self.registry.lock();
         open.connections.remove(&self.id);
         if open.connections.is_empty() {

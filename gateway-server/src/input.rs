@@ -153,12 +153,10 @@ impl Rest {
         timer: &mut Option<Pin<Box<Sleep>>>,
     ) -> Result<Option<Bytes>, BodyError> {
         loop {
-            let mut waited = false;
             let frame = poll_fn(|cx| {
                 if let Poll::Ready(frame) = Pin::new(&mut self.body).poll_frame(cx) {
                     return Poll::Ready(Ok(frame));
                 }
-                waited = true;
                 loop {
                     let deadline = self.pace.wait(Instant::now());
                     let timer = match timer {
@@ -188,9 +186,7 @@ impl Rest {
                     if self.received > limits.max_size {
                         return Err(BodyError::TooLarge);
                     }
-                    if !waited {
-                        self.pace.kept_up();
-                    } else if !self.pace.moved(data.len(), Instant::now()) {
+                    if !self.pace.moved(data.len(), Instant::now) {
                         return Err(BodyError::TooSlow);
                     }
                     return Ok(Some(data));

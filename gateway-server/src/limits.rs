@@ -40,10 +40,11 @@ pub const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(500);
 /// takes too; axum's `DefaultBodyLimit` is 2 MB.
 pub const MAX_BODY_SIZE: u64 = 1024 * 1024;
 
-/// How long a request body may stall: once a read has to wait, the client must send at least
-/// [`MIN_BODY_RATE`] bytes per second over each such period, or the request answers 408 (when
-/// nothing was sent yet; else the connection closes). nginx's `client_body_timeout` is 60 s
-/// between two reads; 30 s matches the header read timeout and gunicorn's `--timeout`.
+/// How long a request body may keep the server waiting: once this much waiting for the client
+/// has added up, it must have sent at least [`MIN_BODY_RATE`] bytes per second of it, or the
+/// request answers 408 (when nothing was sent yet; else the connection closes); then the count
+/// starts again. Time the application spends is not counted. nginx's `client_body_timeout` is
+/// 60 s between two reads; 30 s matches the header read timeout and gunicorn's `--timeout`.
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The slowest request body accepted, in bytes per second, over each [`BODY_READ_TIMEOUT`]:
@@ -52,10 +53,10 @@ pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Apache's `mod_reqtimeout` asks for 500 bytes/s.
 pub const MIN_BODY_RATE: u64 = 2048;
 
-/// How long sending a response may stall: once the socket (or an HTTP/2 stream's window) is
-/// full, the client must take at least [`MIN_SEND_RATE`] bytes per second over each such
-/// period, or its connection is closed and the application's body dropped. nginx's
-/// `send_timeout` is 60 s between two writes.
+/// How long sending a response may keep the server waiting (a full socket, or a full HTTP/2
+/// stream window), counted as for [`BODY_READ_TIMEOUT`]: a client taking less than
+/// [`MIN_SEND_RATE`] bytes per second of that waiting has its connection closed and the
+/// application's body dropped. nginx's `send_timeout` is 60 s between two writes.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The slowest reader accepted, in bytes per second, over each [`SEND_TIMEOUT`]: a client

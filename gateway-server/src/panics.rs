@@ -18,8 +18,11 @@
 //! and the server's error log (see [`error_log`]) puts it into the one line core writes for the
 //! panic. Lines about the same fault (the same source location) are rate-limited: at most one
 //! per [`REPEAT_WINDOW`], the next one saying how many were left out. A backtrace is captured
-//! only when the server was built with `panic_backtraces(true)`, and goes into that line.
+//! only when the server was built with `panic_backtraces(true)`, and goes into that line. A
+//! panic the application catches itself (no line of core's claims it) is logged as a warning
+//! once its request's work on the thread is done, since the default hook would have shown it.
 
+use gateway_core::host::{log, Level};
 use gateway_core::ErrorLog;
 use http::{Method, Uri};
 use std::cell::RefCell;
@@ -52,8 +55,9 @@ pub(crate) struct Route {
 }
 
 enum Report {
-    /// The rest of the line: the location, the route, left-out repeats, a backtrace.
-    Line(String),
+    /// The panic's message, and the rest of the line: the location, the route, left-out
+    /// repeats, a backtrace.
+    Line { message: String, rest: String },
     /// A repeat within [`REPEAT_WINDOW`]: no line.
     Quiet,
 }
@@ -137,11 +141,23 @@ fn report(info: &PanicHookInfo<'_>) -> bool {
         let route = running.as_ref()?;
         Some(describe(info, route))
     });
-    let Some(report) = described else {
-        return false;
-    };
-    CAUGHT.with(|caught| *caught.borrow_mut() = Some(report));
-    true
+    let handled = described.is_some();
+    // Outside application code the slot is emptied, so no later line takes a stale report.
+    CAUGHT.with(|caught| *caught.borrow_mut() = described);
+    handled
+}
+
+/// Logs a report no line claimed: a panic the application caught itself (its own
+/// `catch_unwind`), which the default hook would have printed. Called when a request's work
+/// on this thread is done; one thread-local look per request.
+pub(crate) fn flush_unclaimed() {
+    let report = CAUGHT.with(|caught| caught.borrow_mut().take());
+    if let Some(Report::Line { message, rest }) = report {
+        log(
+            Level::Warn,
+            format_args!("the application caught a panic of its own: {message} {rest}"),
+        );
+    }
 }
 
 fn describe(info: &PanicHookInfo<'_>, route: &Route) -> Report {
@@ -175,7 +191,20 @@ fn describe(info: &PanicHookInfo<'_>, route: &Route) -> Report {
             std::backtrace::Backtrace::force_capture()
         );
     }
-    Report::Line(line)
+    Report::Line {
+        message: message(info),
+        rest: line,
+    }
+}
+
+/// The panic's message, as `ContractError::from_panic` reads it.
+fn message(info: &PanicHookInfo<'_>) -> String {
+    let payload = info.payload();
+    payload
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(a panic with a non-text payload)".to_owned())
 }
 
 /// The server's error log over `inner`: completes the line core writes for a caught panic
@@ -194,7 +223,7 @@ pub(crate) fn error_log(inner: ErrorLog) -> ErrorLog {
         match report {
             None => inner.line(line),
             Some(Report::Quiet) => {}
-            Some(Report::Line(rest)) => inner.line(&format!("{line} {rest}")),
+            Some(Report::Line { rest, .. }) => inner.line(&format!("{line} {rest}")),
         }
     }))
 }
@@ -230,6 +259,25 @@ mod tests {
         assert!(lines[0].contains("panics.rs:"), "{}", lines[0]);
         assert!(lines[0].ends_with(", POST /boom?x=1)"), "{}", lines[0]);
         assert_eq!(lines[1], "an unrelated line");
+    }
+
+    #[test]
+    fn a_panic_the_application_caught_itself_is_still_reported() {
+        install();
+        let (log, lines) = logged();
+        let route = Route::new(&Method::GET, &Uri::from_static("/own"), false);
+        route.enter(|| {
+            let _ = catch_unwind(|| panic!("handled by the app"));
+        });
+        assert!(CAUGHT.with(|caught| caught.borrow().is_some()));
+        flush_unclaimed(); // one line through the server's log (stderr here)
+        assert!(CAUGHT.with(|caught| caught.borrow().is_none()));
+        log.line("the application panicked: later, elsewhere");
+        assert_eq!(
+            lines.lock().unwrap().as_slice(),
+            ["the application panicked: later, elsewhere"],
+            "no stale report completes a later line"
+        );
     }
 
     #[test]

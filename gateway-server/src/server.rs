@@ -213,9 +213,10 @@ impl ServerBuilder {
         self
     }
 
-    /// How long a request body may stall (and the window over which
+    /// How long a request body may keep the server waiting, added up (and the span over which
     /// [`min_body_rate`](Self::min_body_rate) is measured); then the request answers 408, or
-    /// its connection closes if the response had begun.
+    /// its connection closes if the response had begun. Time the application spends is not
+    /// counted.
     pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
         self.config.body.pace.timeout = timeout;
         self
@@ -234,9 +235,9 @@ impl ServerBuilder {
         self
     }
 
-    /// How long sending a response may stall (and the window over which
-    /// [`min_send_rate`](Self::min_send_rate) is measured); then the connection is closed and
-    /// the application's body dropped.
+    /// How long sending a response may keep the server waiting for the client, added up (and
+    /// the span over which [`min_send_rate`](Self::min_send_rate) is measured); then the
+    /// connection is closed and the application's body dropped.
     pub fn send_timeout(mut self, timeout: Duration) -> Self {
         self.config.send.timeout = timeout;
         self

@@ -99,7 +99,7 @@ pub(crate) async fn serve(
         let for_pool = conn.clone();
         let job = move || {
             let _slot = slot;
-            if response_tx.is_closed() {
+            if response_tx.is_closed() || for_pool.requests.is_closed() {
                 return; // the client is gone (connection closed, stream reset): never call the app
             }
             route.enter(|| {
@@ -109,6 +109,7 @@ pub(crate) async fn serve(
                 };
                 send_from_thread(exchange, &fault, response_tx, &for_pool);
             });
+            panics::flush_unclaimed();
         };
         if shared.pool.spawn(job).is_err() {
             return Ok(overloaded());
@@ -126,7 +127,9 @@ pub(crate) async fn serve(
                 exchange
             }
         };
-        send_in_place(exchange, fault, &conn, route).await
+        let response = send_in_place(exchange, fault, &conn, route).await;
+        panics::flush_unclaimed();
+        response
     };
     response.body_mut().keep_busy(busy);
     Ok(response)
@@ -181,6 +184,7 @@ async fn send_in_place(
             panics::enter(&mut route, || {
                 send_from_thread(exchange, &fault, response_tx, &for_pool)
             });
+            panics::flush_unclaimed();
         };
         if conn.shared.pool.spawn(job).is_err() {
             return overloaded();
@@ -224,11 +228,10 @@ fn send_from_thread(
     let mut pace = Pace::new(conn.shared.send);
     while let Some(chunk) = exchange.next_chunk() {
         let failed = chunk.is_err();
+        let length = chunk.as_ref().map_or(0, Bytes::len);
         let sent = match chunk_tx.try_send(chunk) {
-            Ok(()) => {
-                pace.kept_up();
-                Sent::Yes
-            }
+            Ok(()) if pace.moved(length, Instant::now) => Sent::Yes,
+            Ok(()) => Sent::TooSlow,
             Err(TrySendError::Closed(_)) => Sent::ClientGone,
             Err(TrySendError::Full(chunk)) => send_paced(&chunk_tx, chunk, &mut pace),
         };
@@ -265,7 +268,7 @@ fn send_paced(
             match tokio::time::timeout_at(deadline, chunk_tx.reserve()).await {
                 Ok(Ok(permit)) => {
                     permit.send(chunk);
-                    return if pace.moved(length, Instant::now()) {
+                    return if pace.moved(length, Instant::now) {
                         Sent::Yes
                     } else {
                         Sent::TooSlow

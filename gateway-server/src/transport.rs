@@ -44,8 +44,6 @@ pub(crate) struct LingerLimit {
 pub(crate) struct Transport {
     stream: TcpStream,
     send: Pace,
-    /// Whether the last write had to wait.
-    write_waited: bool,
     /// Armed while a write waits, or while lingering.
     timer: Option<Pin<Box<Sleep>>>,
     linger: LingerLimit,
@@ -72,7 +70,6 @@ impl Transport {
         Self {
             stream,
             send: Pace::new(send),
-            write_waited: false,
             timer: None,
             linger,
             lingering: None,
@@ -98,7 +95,6 @@ impl Transport {
 
     /// A write had to wait: fails it once the client has been too slow for too long.
     fn write_waits(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        self.write_waited = true;
         loop {
             let deadline = self.send.wait(Instant::now());
             if !self.timer_fired(deadline, cx) {
@@ -114,10 +110,8 @@ impl Transport {
     }
 
     fn wrote(&mut self, written: io::Result<usize>) -> Poll<io::Result<usize>> {
-        if !std::mem::take(&mut self.write_waited) {
-            self.send.kept_up();
-        } else if let Ok(bytes) = written {
-            if !self.send.moved(bytes, Instant::now()) {
+        if let Ok(bytes) = written {
+            if !self.send.moved(bytes, Instant::now) {
                 return Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::TimedOut,
                     "the client took the response too slowly (minimum send rate)",
