@@ -16,12 +16,11 @@ use crate::body::ResponseBody;
 use crate::service::{refusal, Shared};
 use http::header::{HOST, TRANSFER_ENCODING};
 use http::{Method, Request, Response, StatusCode, Version};
-use http_body::Body as _;
-use hyper::body::Incoming;
+use crate::input::RequestBody;
 
 /// The refusal for `request`, if the server refuses it.
 pub(crate) fn refuse(
-    request: &Request<Incoming>,
+    request: &Request<impl RequestBody>,
     shared: &Shared,
 ) -> Option<Response<ResponseBody>> {
     let headers = request.headers();
@@ -69,7 +68,7 @@ fn refused(status: StatusCode, text: &'static str) -> Response<ResponseBody> {
 }
 
 /// Whether `chunked` appears more than once among the transfer codings.
-fn chunked_twice(request: &Request<Incoming>) -> bool {
+fn chunked_twice<B>(request: &Request<B>) -> bool {
     let codings = request
         .headers()
         .get_all(TRANSFER_ENCODING)
