@@ -162,11 +162,14 @@ pub fn uwsgi_packet(vars: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     packet
 }
 
-/// Sends `bytes` to `addr` and reads until the server closes (bounded).
+/// Sends `bytes` to `addr`, closes the sending side, and reads until the server closes
+/// (bounded).
 pub fn exchange(addr: SocketAddr, bytes: &[u8]) -> Vec<u8> {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     stream.write_all(bytes).unwrap();
+    // Says the client is done, as a truncated packet's sender would be.
+    let _ = stream.shutdown(std::net::Shutdown::Write);
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
     answer
