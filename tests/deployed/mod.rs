@@ -194,3 +194,47 @@ pub fn nginx_vars<'a>(method: &'a str, path: &'a str, query: &'a str) -> Vec<(&'
         ("HTTP_HOST", "example.org"),
     ]
 }
+
+/// Whether `tool` is on this machine; without it a test says it skipped, except under
+/// `CI=true`, where it fails.
+pub fn have(tool: &str) -> bool {
+    let found = Command::new(tool)
+        .arg("-v")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is missing, and CI=true: install it (.ci/run does)"
+        );
+        eprintln!("skipped: {tool} is not installed");
+    }
+    found
+}
+
+/// A fresh directory of this test's own under the system's temporary directory.
+pub fn temp_dir(name: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("gateway-{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs curl with `args` (bounded by --max-time) and returns its stdout.
+pub fn curl(args: &[&str]) -> String {
+    let output = Command::new("curl")
+        .args(["--silent", "--show-error", "--max-time", "20"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "curl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
