@@ -13,10 +13,21 @@ fn get(addr: std::net::SocketAddr, path: &str) -> String {
 #[test]
 fn run_serves_every_http_listener_and_a_uwsgi_socket_at_once_and_stops_on_sigterm() {
     let server = Deployed::start(
-        &["--http", "127.0.0.1:0", "--http", ":0", "--socket", "127.0.0.1:0"],
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--http",
+            ":0",
+            "--socket",
+            "127.0.0.1:0",
+        ],
         3,
     );
-    assert!(server.listening[0].starts_with("http://127.0.0.1:"), "{:?}", server.listening);
+    assert!(
+        server.listening[0].starts_with("http://127.0.0.1:"),
+        "{:?}",
+        server.listening
+    );
     assert!(server.listening[0].ends_with("(HTTP/1.1, h2c)"));
     assert!(server.listening[2].starts_with("uwsgi://127.0.0.1:"));
     for index in 0..2 {
@@ -38,7 +49,13 @@ fn help_lists_the_options_and_exits_0() {
     let output = run_to_end(&["--help"], &[]);
     assert_eq!(output.status.code(), Some(0));
     let help = String::from_utf8_lossy(&output.stdout);
-    for option in ["--http", "--https", "--socket", "--chmod-socket", "--max-head-size"] {
+    for option in [
+        "--http",
+        "--https",
+        "--socket",
+        "--chmod-socket",
+        "--max-head-size",
+    ] {
         assert!(help.contains(option), "{help}");
     }
 }
@@ -60,7 +77,10 @@ fn a_bad_configuration_is_one_line_naming_the_key_and_exit_status_2() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("GATEWAY_THRADS"), "{stderr}");
-    let output = run_to_end(&["--check-config", "--https", ":0,/nonexistent/c.pem,/k.pem"], &[]);
+    let output = run_to_end(
+        &["--check-config", "--https", ":0,/nonexistent/c.pem,/k.pem"],
+        &[],
+    );
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/c.pem"));
 }

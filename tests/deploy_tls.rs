@@ -48,7 +48,14 @@ fn curl_gets_http_1_1_and_h2_by_alpn_with_https_in_the_environ() {
     let h1 = curl(&["--cacert", cacert, "--resolve", &resolve, "--http1.1", &url]);
     assert_eq!(h1, "https HTTPS=on HTTP/1.1");
     let h2 = curl(&[
-        "--cacert", cacert, "--resolve", &resolve, "--http2", "-w", " %{http_version}", &url,
+        "--cacert",
+        cacert,
+        "--resolve",
+        &resolve,
+        "--http2",
+        "-w",
+        " %{http_version}",
+        &url,
     ]);
     assert_eq!(h2, "https HTTPS=on HTTP/2 2");
     stop.shutdown();
@@ -79,7 +86,13 @@ fn plain_http_to_the_tls_port_and_a_stalled_handshake_are_closed() {
     if have("curl") {
         let url = format!("https://localhost:{}/Tess", server.addr(0).port());
         let resolve = format!("localhost:{}:127.0.0.1", server.addr(0).port());
-        let page = curl(&["--cacert", cert.to_str().unwrap(), "--resolve", &resolve, &url]);
+        let page = curl(&[
+            "--cacert",
+            cert.to_str().unwrap(),
+            "--resolve",
+            &resolve,
+            &url,
+        ]);
         assert_eq!(page, "<h1>Hello, Tess!</h1>");
     }
     let _ = std::fs::remove_dir_all(dir);

@@ -19,7 +19,14 @@ fn http_and_uwsgi_on_unix_sockets_with_their_mode_and_removed_at_exit() {
     let http_spec = format!("unix:{}", http.display());
     let uwsgi_spec = format!("unix:{}", uwsgi.display());
     let server = Deployed::start(
-        &["--http", &http_spec, "--socket", &uwsgi_spec, "--chmod-socket", "660"],
+        &[
+            "--http",
+            &http_spec,
+            "--socket",
+            &uwsgi_spec,
+            "--chmod-socket",
+            "660",
+        ],
         2,
     );
     assert_eq!(server.listening[0], format!("{http_spec} (HTTP/1.1, h2c)"));
@@ -45,6 +52,9 @@ fn http_and_uwsgi_on_unix_sockets_with_their_mode_and_removed_at_exit() {
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("in use"));
     assert!(server.stop().success());
-    assert!(!http.exists() && !uwsgi.exists(), "the socket files are removed at exit");
+    assert!(
+        !http.exists() && !uwsgi.exists(),
+        "the socket files are removed at exit"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

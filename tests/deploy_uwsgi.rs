@@ -4,7 +4,7 @@
 
 mod deployed;
 
-use deployed::{exchange, nginx_vars, uwsgi_packet, Deployed};
+use deployed::{exchange, exchange_half_closed, nginx_vars, uwsgi_packet, Deployed};
 
 fn hello_works(server: &Deployed) {
     let packet = uwsgi_packet(&nginx_vars("GET", "/Ann", ""), b"");
@@ -18,7 +18,8 @@ fn a_post_with_a_body_is_answered_with_content_length_never_chunked() {
     let mut vars = nginx_vars("POST", "/Zoe", "a=1");
     vars.retain(|(key, _)| *key != "CONTENT_LENGTH");
     vars.push(("CONTENT_LENGTH", "5"));
-    let answer = String::from_utf8(exchange(server.addr(0), &uwsgi_packet(&vars, b"hello"))).unwrap();
+    let answer =
+        String::from_utf8(exchange(server.addr(0), &uwsgi_packet(&vars, b"hello"))).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
     assert!(answer.contains("content-length: 20\r\n"), "{answer}");
     let head = uwsgi_packet(&nginx_vars("HEAD", "/Zoe", ""), b"");
@@ -43,18 +44,21 @@ fn wrong_modifiers_truncated_oversized_and_garbage_packets_are_closed_and_logged
     assert!(exchange(server.addr(0), &modifier).is_empty());
     server.wait_for_line("modifier1 = 5");
     let whole = uwsgi_packet(&nginx_vars("GET", "/", ""), b"");
-    assert!(exchange(server.addr(0), &whole[..whole.len() - 3]).is_empty());
+    assert!(exchange_half_closed(server.addr(0), &whole[..whole.len() - 3]).is_empty());
     server.wait_for_line("the connection closed after");
     assert!(exchange(server.addr(0), &[0, 0xff, 0xff, 0]).is_empty());
     server.wait_for_line("over the limit of 8192");
-    assert!(exchange(server.addr(0), &[0, 4, 0, 0, 9, 9, 9, 9]).is_empty());
+    assert!(exchange_half_closed(server.addr(0), &[0, 4, 0, 0, 9, 9, 9, 9]).is_empty());
     server.wait_for_line("malformed");
     hello_works(&server);
 }
 
 #[test]
 fn a_silent_uwsgi_client_is_closed_after_the_header_read_timeout() {
-    let server = Deployed::start(&["--socket", "127.0.0.1:0", "--header-read-timeout", "1s"], 1);
+    let server = Deployed::start(
+        &["--socket", "127.0.0.1:0", "--header-read-timeout", "1s"],
+        1,
+    );
     let started = std::time::Instant::now();
     assert!(exchange(server.addr(0), &[0, 10]).is_empty());
     assert!(started.elapsed() < std::time::Duration::from_secs(8));

@@ -185,5 +185,8 @@ impl Serving {
 
 /// The client's address for a log line.
 pub(crate) fn peer(remote: Option<SocketAddr>) -> String {
-    remote.map_or_else(|| "a unix socket client".to_owned(), |addr| addr.to_string())
+    remote.map_or_else(
+        || "a unix socket client".to_owned(),
+        |addr| addr.to_string(),
+    )
 }

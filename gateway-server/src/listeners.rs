@@ -197,16 +197,12 @@ impl Bound {
     pub(crate) fn accepting(self) -> io::Result<Accepting> {
         let local = self.local_addr();
         let listener = match self.listener {
-            Listener::Tcp(listener) => {
-                AcceptOn::Tcp(tokio::net::TcpListener::from_std(listener)?)
-            }
+            Listener::Tcp(listener) => AcceptOn::Tcp(tokio::net::TcpListener::from_std(listener)?),
             #[cfg(unix)]
-            Listener::Unix(listener, file) => {
-                AcceptOn::Unix {
+            Listener::Unix(listener, file) => AcceptOn::Unix {
                 listener: tokio::net::UnixListener::from_std(listener)?,
                 _file: file,
-            }
-            }
+            },
         };
         Ok(Accepting { listener, local })
     }

@@ -13,10 +13,10 @@
 //! when the request has a body, or a header name repeats.
 
 use crate::body::ResponseBody;
+use crate::input::RequestBody;
 use crate::service::{refusal, Shared};
 use http::header::{HOST, TRANSFER_ENCODING};
 use http::{Method, Request, Response, StatusCode, Version};
-use crate::input::RequestBody;
 
 /// The refusal for `request`, if the server refuses it.
 pub(crate) fn refuse(

@@ -158,7 +158,11 @@ pub(crate) async fn serve<B: RequestBody>(
 
 /// The connection facts of a request from a trusted proxy: the client and scheme its
 /// forwarding headers name (a new `Connection` only when they name one).
-fn forwarded(conn: &PerConnection, proxy: SocketAddr, headers: &http::HeaderMap) -> Arc<Connection> {
+fn forwarded(
+    conn: &PerConnection,
+    proxy: SocketAddr,
+    headers: &http::HeaderMap,
+) -> Arc<Connection> {
     let said = conn.shared.proxies.resolve(proxy.ip(), headers);
     if said.client.is_none() && said.https.is_none() {
         return conn.connection.clone();

@@ -23,7 +23,10 @@ pub fn binary() -> PathBuf {
         if profile_dir.ends_with("release") {
             build.arg("--release");
         }
-        assert!(build.status().unwrap().success(), "building examples/deploy failed");
+        assert!(
+            build.status().unwrap().success(),
+            "building examples/deploy failed"
+        );
     }
     binary
 }
@@ -83,9 +86,13 @@ impl Deployed {
             lines,
         };
         while deployed.listening.len() < listeners {
-            let line = deployed.next_line(START_TIMEOUT).expect("no start-up line in time");
+            let line = deployed
+                .next_line(START_TIMEOUT)
+                .expect("no start-up line in time");
             if let Some(at) = line.find("listening on ") {
-                deployed.listening.push(line[at + "listening on ".len()..].to_owned());
+                deployed
+                    .listening
+                    .push(line[at + "listening on ".len()..].to_owned());
             }
         }
         deployed
@@ -162,14 +169,26 @@ pub fn uwsgi_packet(vars: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     packet
 }
 
-/// Sends `bytes` to `addr`, closes the sending side, and reads until the server closes
-/// (bounded).
+/// Sends `bytes` to `addr` and reads until the server closes (bounded).
 pub fn exchange(addr: SocketAddr, bytes: &[u8]) -> Vec<u8> {
+    talk(addr, bytes, false)
+}
+
+/// Like [`exchange`], then says the client is done sending, as a truncated packet's sender
+/// would (an HTTP server may close at once on a half-closed connection: not for HTTP).
+pub fn exchange_half_closed(addr: SocketAddr, bytes: &[u8]) -> Vec<u8> {
+    talk(addr, bytes, true)
+}
+
+fn talk(addr: SocketAddr, bytes: &[u8], half_close: bool) -> Vec<u8> {
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     stream.write_all(bytes).unwrap();
-    // Says the client is done, as a truncated packet's sender would be.
-    let _ = stream.shutdown(std::net::Shutdown::Write);
+    if half_close {
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+    }
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
     answer

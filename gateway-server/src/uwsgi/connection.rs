@@ -39,7 +39,10 @@ pub(crate) async fn serve_connection(
         let request = match request {
             Ok(request) => request,
             Err(error) => {
-                log(Level::Warn, format_args!("closed a uwsgi connection: {error}"));
+                log(
+                    Level::Warn,
+                    format_args!("closed a uwsgi connection: {error}"),
+                );
                 return;
             }
         };
