@@ -133,4 +133,6 @@ mod guide {
     struct ErrorsAnd4xxAnswers;
     #[doc = include_str!("../docs/requests.md")]
     struct QueryStringsFormsCookiesAndJson;
+    #[doc = include_str!("../docs/deploying.md")]
+    struct Deploying;
 }

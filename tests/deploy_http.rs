@@ -93,3 +93,21 @@ fn a_port_in_use_is_a_start_up_error() {
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("already in use"));
 }
+
+#[test]
+fn the_deploying_chapter_lists_every_option_that_help_shows() {
+    let help = String::from_utf8(run_to_end(&["--help"], &[]).stdout).unwrap();
+    let chapter = include_str!("../docs/deploying.md");
+    let table = &chapter[chapter.find("## Every option").unwrap()..];
+    let options = help
+        .split_whitespace()
+        .filter(|word| word.starts_with("--") && word.len() > 2)
+        .map(|word| word.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|option| *option != "--help");
+    for option in options {
+        assert!(
+            table.contains(&format!("| `{option}")),
+            "{option} is missing from the table"
+        );
+    }
+}
