@@ -113,7 +113,7 @@ pub use gateway_macros::{snoop, wsgi_app};
 pub use gateway_snoop as snoop;
 // The server.
 pub use gateway_server::{
-    limits, make_server, port_from_args, Error, Result, Server, ServerBuilder, ShutdownHandle,
+    limits, make_server, port_from_args, run, Error, Result, Server, ServerBuilder, ShutdownHandle,
 };
 
 /// The guide in `docs/`, compiled and run as doctests so that it cannot rot.
@@ -133,4 +133,6 @@ mod guide {
     struct ErrorsAnd4xxAnswers;
     #[doc = include_str!("../docs/requests.md")]
     struct QueryStringsFormsCookiesAndJson;
+    #[doc = include_str!("../docs/deploying.md")]
+    struct Deploying;
 }

@@ -14,8 +14,7 @@ use crate::pace::{Pace, PaceLimit};
 use bytes::Bytes;
 use gateway_core::host::InputSource;
 use http::StatusCode;
-use http_body::Body as _;
-use hyper::body::Incoming;
+use http_body::Body;
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::io;
@@ -25,6 +24,12 @@ use std::sync::Arc;
 use std::task::Poll;
 use tokio::runtime::Handle;
 use tokio::time::{Instant, Sleep};
+
+/// A request body as a listener delivers it: hyper's `Incoming`, or the bytes after a uwsgi
+/// packet.
+pub(crate) trait RequestBody: Body<Data = Bytes> + Send + Unpin + 'static {}
+
+impl<B: Body<Data = Bytes> + Send + Unpin + 'static> RequestBody for B {}
 
 /// The limits on one request body.
 #[derive(Clone, Copy, Debug)]
@@ -103,20 +108,20 @@ impl BodyFault {
 }
 
 /// A body read ahead: its first chunks, and the rest still on the network (if any).
-pub(crate) struct ReadAhead {
+pub(crate) struct ReadAhead<B> {
     chunks: VecDeque<Bytes>,
-    rest: Option<Rest>,
+    rest: Option<Rest<B>>,
 }
 
-struct Rest {
-    body: Incoming,
+struct Rest<B> {
+    body: B,
     pace: Pace,
     received: u64,
 }
 
-impl ReadAhead {
+impl<B: RequestBody> ReadAhead<B> {
     /// Reads `body` up to `limits.buffer` bytes or its end, without a thread.
-    pub(crate) async fn read(body: Incoming, limits: &BodyLimits) -> Result<Self, BodyError> {
+    pub(crate) async fn read(body: B, limits: &BodyLimits) -> Result<Self, BodyError> {
         let mut rest = Rest {
             body,
             pace: Pace::new(limits.pace),
@@ -145,7 +150,7 @@ impl ReadAhead {
     }
 }
 
-impl Rest {
+impl<B: RequestBody> Rest<B> {
     /// The next piece of data, `None` at the end.
     async fn next(
         &mut self,
@@ -203,16 +208,16 @@ impl Rest {
 /// `Handle::block_on` is allowed; an `async` application that reads `wsgi.input`
 /// synchronously is on a runtime worker, and `block_in_place` first hands that worker's
 /// other tasks to another thread.
-pub(crate) struct IncomingSource {
-    ahead: ReadAhead,
+pub(crate) struct IncomingSource<B> {
+    ahead: ReadAhead<B>,
     limits: BodyLimits,
     timer: Option<Pin<Box<Sleep>>>,
     runtime: Handle,
     fault: Arc<AtomicU8>,
 }
 
-impl IncomingSource {
-    pub(crate) fn new(ahead: ReadAhead, limits: BodyLimits, runtime: Handle, h2: bool) -> Self {
+impl<B> IncomingSource<B> {
+    pub(crate) fn new(ahead: ReadAhead<B>, limits: BodyLimits, runtime: Handle, h2: bool) -> Self {
         let finished = if ahead.rest.is_none() || h2 {
             FINISHED
         } else {
@@ -233,7 +238,7 @@ impl IncomingSource {
     }
 }
 
-impl InputSource for IncomingSource {
+impl<B: RequestBody> InputSource for IncomingSource<B> {
     fn next_chunk(&mut self) -> io::Result<Option<Bytes>> {
         if let Some(chunk) = self.ahead.chunks.pop_front() {
             return Ok(Some(chunk));

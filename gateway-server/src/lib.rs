@@ -23,37 +23,34 @@
 //! ```
 #![deny(missing_docs)]
 
+mod accept;
 mod body;
 mod cli;
 mod connections;
 mod error;
 mod input;
 pub mod limits;
+mod listeners;
 mod pace;
 mod panics;
 mod pool;
 mod refusals;
 mod server;
 mod service;
+mod socket;
 mod transport;
 
-// The deployment building blocks (issue 13): tested here, wired into the accept loop next.
-#[cfg_attr(not(test), allow(dead_code))]
 mod config;
-#[cfg_attr(not(test), allow(dead_code))]
 mod forwarded;
-#[cfg_attr(not(test), allow(dead_code))]
 mod proxy_protocol;
-#[cfg_attr(not(test), allow(dead_code))]
+mod run;
 mod sniff;
-#[cfg_attr(not(test), allow(dead_code))]
 mod tls;
 #[cfg(unix)]
-#[cfg_attr(not(test), allow(dead_code))]
 mod unix_socket;
-#[cfg_attr(not(test), allow(dead_code))]
 mod uwsgi;
 
 pub use cli::port_from_args;
 pub use error::{Error, Result};
+pub use run::run;
 pub use server::{make_server, Server, ServerBuilder, ShutdownHandle};

@@ -13,15 +13,14 @@
 //! when the request has a body, or a header name repeats.
 
 use crate::body::ResponseBody;
+use crate::input::RequestBody;
 use crate::service::{refusal, Shared};
 use http::header::{HOST, TRANSFER_ENCODING};
 use http::{Method, Request, Response, StatusCode, Version};
-use http_body::Body as _;
-use hyper::body::Incoming;
 
 /// The refusal for `request`, if the server refuses it.
 pub(crate) fn refuse(
-    request: &Request<Incoming>,
+    request: &Request<impl RequestBody>,
     shared: &Shared,
 ) -> Option<Response<ResponseBody>> {
     let headers = request.headers();
@@ -69,7 +68,7 @@ fn refused(status: StatusCode, text: &'static str) -> Response<ResponseBody> {
 }
 
 /// Whether `chunked` appears more than once among the transfer codings.
-fn chunked_twice(request: &Request<Incoming>) -> bool {
+fn chunked_twice<B>(request: &Request<B>) -> bool {
     let codings = request
         .headers()
         .get_all(TRANSFER_ENCODING)

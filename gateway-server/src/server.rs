@@ -1,23 +1,26 @@
 //! `make_server` and `serve_forever`: binding, the accept loop, graceful shutdown.
 
+use crate::accept::{accept_on, Serving};
 use crate::connections::Connections;
-use crate::error::bind_error;
+use crate::forwarded::{ProxyNet, TrustedProxies};
 use crate::input::BodyLimits;
 use crate::limits;
+use crate::listeners::{Bound, Kind, Spec};
 use crate::pace::PaceLimit;
 use crate::panics;
 use crate::pool::{Pool, PoolSize};
-use crate::service::{serve, PerConnection, Shared};
-use crate::transport::{LingerLimit, Transport};
-use gateway_core::host::{log, Connection, Level};
+use crate::service::Shared;
+use crate::transport::LingerLimit;
+use gateway_core::host::{log, Level};
 use gateway_core::{Application, ErrorLog, ErrorSink};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto;
 use std::io;
-use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::watch;
 
 /// Binds `host:port` and prepares to serve `app` there, like wsgiref's `make_server`.
 ///
@@ -39,8 +42,7 @@ const DEFAULT_HOST: &str = "127.0.0.1";
 
 /// A bound server, ready to [`serve_forever`](Self::serve_forever).
 pub struct Server {
-    listener: TcpListener,
-    local_addr: SocketAddr,
+    listeners: Vec<Bound>,
     runtime: tokio::runtime::Runtime,
     shared: Arc<Shared>,
     config: Config,
@@ -78,6 +80,8 @@ struct Config {
     inline: bool,
     handle_signals: bool,
     error_log: ErrorLog,
+    chmod_socket: Option<u32>,
+    forwarded_allow_ips: Vec<ProxyNet>,
 }
 
 /// Configures a [`Server`]: where it listens and the limits it enforces (see
@@ -95,16 +99,14 @@ struct Config {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct ServerBuilder {
-    addrs: io::Result<Vec<SocketAddr>>,
+    listeners: Vec<Spec>,
     config: Config,
 }
 
 impl Default for ServerBuilder {
     fn default() -> Self {
         Self {
-            addrs: (DEFAULT_HOST, 8000)
-                .to_socket_addrs()
-                .map(Iterator::collect),
+            listeners: Vec::new(),
             config: Config {
                 header_read_timeout: limits::HEADER_READ_TIMEOUT,
                 max_head_size: limits::MAX_HEAD_SIZE,
@@ -137,15 +139,93 @@ impl Default for ServerBuilder {
                 inline: false,
                 handle_signals: true,
                 error_log: ErrorLog::default(),
+                chmod_socket: None,
+                forwarded_allow_ips: Vec::new(),
             },
         }
     }
 }
 
 impl ServerBuilder {
-    /// The address to listen on (default `127.0.0.1:8000`); port 0 picks a free port.
+    /// Listens for HTTP/1 and h2c on `addr` (the first of its addresses that binds); port 0
+    /// picks a free port. Without any listener the server listens on `127.0.0.1:8000`.
     pub fn bind(mut self, addr: impl ToSocketAddrs) -> Self {
-        self.addrs = addr.to_socket_addrs().map(Iterator::collect);
+        let kind = Kind::Http {
+            proxy_protocol: false,
+        };
+        self.listeners.push(Spec::tcp(addr, kind));
+        self
+    }
+
+    /// Listens for HTTP/1 and h2c on `addr`: `IP:PORT`, `:PORT` (this machine only) or
+    /// `unix:/path.sock` (the `--http` option). A bad address is an error of
+    /// [`build`](Self::build).
+    pub fn http(mut self, addr: &str) -> Self {
+        let kind = Kind::Http {
+            proxy_protocol: false,
+        };
+        self.listeners.push(Spec::parse(addr, kind));
+        self
+    }
+
+    /// Like [`http`](Self::http), behind a load balancer that starts every connection with a
+    /// PROXY protocol header (v1 or v2); a connection without one is closed.
+    pub fn http_proxy_protocol(mut self, addr: &str) -> Self {
+        let kind = Kind::Http {
+            proxy_protocol: true,
+        };
+        self.listeners.push(Spec::parse(addr, kind));
+        self
+    }
+
+    /// Listens for HTTPS on `addr` with the PEM certificate chain `cert` and its PEM key
+    /// `key`, offering h2 and HTTP/1.1 by ALPN (the `--https` option).
+    pub fn https(mut self, addr: &str, cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Self {
+        let kind = Kind::Https {
+            cert: cert.as_ref().to_owned(),
+            key: key.as_ref().to_owned(),
+        };
+        self.listeners.push(Spec::parse(addr, kind));
+        self
+    }
+
+    /// Listens for the uwsgi protocol, nginx's `uwsgi_pass`, on `addr` (the `--socket`
+    /// option). Never expose it to the network: it believes what the proxy says.
+    pub fn uwsgi(mut self, addr: &str) -> Self {
+        self.listeners.push(Spec::parse(addr, Kind::Uwsgi));
+        self
+    }
+
+    /// The permission bits of unix socket files (`0o666` lets nginx's workers, another user,
+    /// connect); default: the umask decides.
+    pub fn chmod_socket(mut self, mode: u32) -> Self {
+        self.config.chmod_socket = Some(mode & 0o777);
+        self
+    }
+
+    /// The peers whose `X-Forwarded-For` / `X-Forwarded-Proto` / `Forwarded` headers set
+    /// `REMOTE_ADDR` and `wsgi.url_scheme`: IPs or CIDR networks (`10.0.0.0/8`), or `*`.
+    /// Default: none for the builder (`gateway::run`'s option defaults to loopback).
+    pub fn forwarded_allow_ips<'a>(
+        mut self,
+        ips: impl IntoIterator<Item = &'a str>,
+    ) -> io::Result<Self> {
+        for ip in ips {
+            let net = ip
+                .parse()
+                .map_err(|problem: String| io::Error::new(io::ErrorKind::InvalidInput, problem))?;
+            self.config.forwarded_allow_ips.push(net);
+        }
+        Ok(self)
+    }
+
+    pub(crate) fn listener(mut self, spec: Spec) -> Self {
+        self.listeners.push(spec);
+        self
+    }
+
+    pub(crate) fn trust_proxies(mut self, nets: Vec<ProxyNet>) -> Self {
+        self.config.forwarded_allow_ips = nets;
         self
     }
 
@@ -304,12 +384,21 @@ impl ServerBuilder {
         self
     }
 
-    /// Binds the address and builds the runtime that will serve `app`.
+    /// Binds every listener (and loads the certificates) and builds the runtime that will
+    /// serve `app`.
     pub fn build(self, app: impl Application) -> io::Result<Server> {
-        let addrs = self.addrs?;
-        let listener = bind_first(&addrs)?;
-        listener.set_nonblocking(true)?;
-        let local_addr = listener.local_addr()?;
+        let mut specs = self.listeners;
+        if specs.is_empty() {
+            let kind = Kind::Http {
+                proxy_protocol: false,
+            };
+            specs.push(Spec::tcp((DEFAULT_HOST, 8000), kind));
+        }
+        let chmod = self.config.chmod_socket;
+        let listeners = specs
+            .into_iter()
+            .map(|spec| spec.bind(chmod))
+            .collect::<io::Result<Vec<_>>>()?;
         let mut config = self.config;
         panics::install();
         config.error_log = panics::error_log(config.error_log);
@@ -341,11 +430,11 @@ impl ServerBuilder {
             send: config.send,
             allow_connect: config.allow_connect,
             panic_backtraces: config.panic_backtraces,
+            proxies: TrustedProxies::new(config.forwarded_allow_ips.clone()),
         });
         let (shutdown, _) = watch::channel(false);
         Ok(Server {
-            listener,
-            local_addr,
+            listeners,
             runtime,
             shared,
             config,
@@ -354,26 +443,26 @@ impl ServerBuilder {
     }
 }
 
-fn bind_first(addrs: &[SocketAddr]) -> io::Result<TcpListener> {
-    let mut last_error = io::Error::new(io::ErrorKind::InvalidInput, "no address to listen on");
-    for &addr in addrs {
-        match TcpListener::bind(addr) {
-            Ok(listener) => return Ok(listener),
-            Err(error) => last_error = bind_error(addr, error),
-        }
-    }
-    Err(last_error)
-}
-
 impl Server {
     /// A builder for a server with more settings than [`make_server`] takes.
     pub fn builder() -> ServerBuilder {
         ServerBuilder::default()
     }
 
-    /// The address the server listens on (the real port when bound to port 0).
+    /// The address of the first TCP listener (the real port when bound to port 0);
+    /// `0.0.0.0:0` when every listener is a unix socket.
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.local_addrs()
+            .into_iter()
+            .flatten()
+            .next()
+            .unwrap_or_else(|| SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)))
+    }
+
+    /// The TCP address of each listener, in the order they were added (`None` for a unix
+    /// socket).
+    pub fn local_addrs(&self) -> Vec<Option<SocketAddr>> {
+        self.listeners.iter().map(Bound::local_addr).collect()
     }
 
     /// A handle that shuts the server down from another thread.
@@ -385,8 +474,7 @@ impl Server {
     /// in-flight requests finish within the grace period and returns `Ok(())`.
     pub fn serve_forever(self) -> io::Result<()> {
         let Server {
-            listener,
-            local_addr,
+            listeners,
             runtime,
             shared,
             config,
@@ -394,7 +482,7 @@ impl Server {
         } = self;
         let pool = shared.pool.clone();
         let grace = config.shutdown_grace;
-        let result = runtime.block_on(accept_loop(listener, local_addr, shared, config, shutdown));
+        let result = runtime.block_on(accept_loop(listeners, shared, config, shutdown));
         pool.close();
         runtime.shutdown_timeout(grace);
         result
@@ -402,15 +490,13 @@ impl Server {
 }
 
 async fn accept_loop(
-    listener: TcpListener,
-    local_addr: SocketAddr,
+    listeners: Vec<Bound>,
     shared: Arc<Shared>,
     config: Config,
     shutdown: Arc<watch::Sender<bool>>,
 ) -> io::Result<()> {
-    let listener = tokio::net::TcpListener::from_std(listener)?;
     let mut http = auto::Builder::new(TokioExecutor::new());
-    // hyper's own header timeout arms a timer per request; `idle.rs` does the job per
+    // hyper's own header timeout arms a timer per request; `connections.rs` does the job per
     // connection, far cheaper.
     http.http1()
         .header_read_timeout(None)
@@ -427,55 +513,34 @@ async fn accept_loop(
         .max_header_list_size(u32::try_from(config.max_head_size).unwrap_or(u32::MAX));
     let connections = Connections::default();
     let close_idle = tokio::spawn(connections.clone().close_idle(config.header_read_timeout));
+    let serving = Arc::new(Serving {
+        shared,
+        http,
+        connections: connections.clone(),
+        header_read_timeout: config.header_read_timeout,
+        max_head_size: config.max_head_size,
+        max_headers: config.max_headers,
+        threads_per_connection: config.threads_per_connection,
+        send: config.send,
+        linger: config.linger,
+        error_log: config.error_log.clone(),
+    });
     let mut stop = shutdown.subscribe();
-    let stop_requested = stop_signal(&mut stop, config.handle_signals);
-    tokio::pin!(stop_requested);
-    log(
-        Level::Info,
-        format_args!("listening on http://{local_addr}"),
-    );
-    loop {
-        let (stream, remote) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    log(Level::Warn, format_args!("accept failed: {error}"));
-                    tokio::time::sleep(limits::ACCEPT_ERROR_PAUSE).await;
-                    continue;
-                }
-            },
-            () = &mut stop_requested => break,
-        };
-        let _ = stream.set_nodelay(true);
-        let connection = Connection::new(Some(local_addr), Some(remote))
-            .with_error_log(config.error_log.clone());
-        let entry = connections.open();
-        let conn = Arc::new(PerConnection {
-            shared: shared.clone(),
-            connection: Arc::new(connection),
-            requests: entry.requests(),
-            app_threads: Semaphore::new(config.threads_per_connection),
-        });
-        let stream = Transport::new(stream, config.send, config.linger, entry.requests());
-        let http = http.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| serve(request, conn.clone()));
-            let serving = http
-                .serve_connection(TokioIo::new(stream), service)
-                .into_owned();
-            match entry
-                .serve(serving, |serving| serving.graceful_shutdown())
-                .await
-            {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => tracing::debug!("connection from {remote} ended: {error}"),
-                Err(_) => tracing::debug!(
-                    "closed a connection from {remote}: no request head in time, or too slow"
-                ),
-            }
-        });
+    let mut accepting = Vec::with_capacity(listeners.len());
+    for bound in listeners {
+        log(Level::Info, format_args!("listening on {bound}"));
+        let protocol = bound.protocol.clone();
+        let listener = bound.accepting()?;
+        accepting.push(tokio::spawn(accept_on(listener, protocol, serving.clone())));
     }
-    drop(listener);
+    stop_signal(&mut stop, config.handle_signals).await;
+    // Aborting an accept task drops its listener (and removes its unix socket file).
+    for task in &accepting {
+        task.abort();
+    }
+    for task in accepting {
+        let _ = task.await;
+    }
     log(
         Level::Info,
         format_args!(

@@ -4,7 +4,8 @@
 
 use crate::body::{ResponseBody, Rest};
 use crate::connections::Requests;
-use crate::input::{BodyError, BodyFault, BodyLimits, IncomingSource, ReadAhead};
+use crate::forwarded::TrustedProxies;
+use crate::input::{BodyError, BodyFault, BodyLimits, IncomingSource, ReadAhead, RequestBody};
 use crate::pace::{Pace, PaceLimit};
 use crate::panics::{self, Route};
 use crate::pool::Pool;
@@ -14,9 +15,8 @@ use gateway_core::host::{run, Connection, Exchange, Input, Running, Start, SERVE
 use gateway_core::{Application, ContractError, Environ};
 use http::header::{HeaderValue, CONNECTION, RETRY_AFTER, SERVER};
 use http::{Request, Response, StatusCode, Version};
-use http_body::Body as _;
-use hyper::body::Incoming;
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc::error::TrySendError;
@@ -38,6 +38,8 @@ pub(crate) struct Shared {
     pub(crate) allow_connect: bool,
     /// Whether a panic's log line carries a backtrace.
     pub(crate) panic_backtraces: bool,
+    /// The peers whose `X-Forwarded-*` / `Forwarded` headers are believed.
+    pub(crate) proxies: TrustedProxies,
 }
 
 /// What the requests of one connection share. A request clones this, never the server-wide
@@ -50,11 +52,22 @@ pub(crate) struct PerConnection {
     /// Application threads this connection may hold at once: an HTTP/2 client opening 200
     /// streams gets this many, and its other streams wait without a thread.
     pub(crate) app_threads: Semaphore,
+    /// Whether the client came over TLS (`HTTPS=on` in the environ).
+    pub(crate) https: bool,
+    /// The trusted proxy this connection comes from, if it does: its requests' forwarding
+    /// headers are looked at (see `forwarded.rs`); everyone else's cost nothing.
+    pub(crate) proxy: Option<SocketAddr>,
 }
 
+/// Environ keys a listener adds to its request (the uwsgi vars that have no place in the
+/// head), carried as a request extension: hyper's requests have none, and looking for it in
+/// an empty extension map costs a branch.
+#[derive(Clone)]
+pub(crate) struct Extras(pub(crate) Vec<(String, String)>);
+
 /// Answers one request.
-pub(crate) async fn serve(
-    request: Request<Incoming>,
+pub(crate) async fn serve<B: RequestBody>(
+    request: Request<B>,
     conn: Arc<PerConnection>,
 ) -> Result<Response<ResponseBody>, Infallible> {
     // Counts the connection busy until the response is sent (see `connections.rs`).
@@ -66,7 +79,7 @@ pub(crate) async fn serve(
         }
         return Ok(refusal);
     }
-    let (head, incoming) = request.into_parts();
+    let (mut head, incoming) = request.into_parts();
     let route = Route::new(&head.method, &head.uri, shared.panic_backtraces);
     let h2 = head.version == Version::HTTP_2;
     let (input, fault) = if incoming.is_end_stream() {
@@ -80,7 +93,18 @@ pub(crate) async fn serve(
             }
         }
     };
-    let environ = Environ::new(head, conn.connection.clone(), input);
+    let extras = head.extensions.remove::<Extras>();
+    let connection = match conn.proxy {
+        Some(proxy) => forwarded(&conn, proxy, &head.headers),
+        None => conn.connection.clone(),
+    };
+    let mut environ = Environ::new(head, connection, input);
+    if conn.https {
+        environ.insert("HTTPS", "on");
+    }
+    for (key, value) in extras.into_iter().flat_map(|extras| extras.0) {
+        environ.insert(key, value);
+    }
 
     let mut response = if shared.app.blocking() && !shared.inline {
         // A plain `fn` application may block (a database, a file, a sleep): it runs on the
@@ -135,9 +159,30 @@ pub(crate) async fn serve(
     Ok(response)
 }
 
+/// The connection facts of a request from a trusted proxy: the client and scheme its
+/// forwarding headers name (a new `Connection` only when they name one).
+fn forwarded(
+    conn: &PerConnection,
+    proxy: SocketAddr,
+    headers: &http::HeaderMap,
+) -> Arc<Connection> {
+    let said = conn.shared.proxies.resolve(proxy.ip(), headers);
+    if said.client.is_none() && said.https.is_none() {
+        return conn.connection.clone();
+    }
+    let mut connection = Connection::clone(&conn.connection);
+    if let Some((ip, port)) = said.client {
+        connection = connection.with_remote(ip, port);
+    }
+    if let Some(https) = said.https {
+        connection = connection.with_https(https);
+    }
+    Arc::new(connection)
+}
+
 /// Reads the body ahead (see `input.rs`) and makes `wsgi.input` of it.
-async fn read_body(
-    incoming: Incoming,
+async fn read_body<B: RequestBody>(
+    incoming: B,
     shared: &Shared,
     h2: bool,
 ) -> Result<(Input, BodyFault), BodyError> {

@@ -20,13 +20,13 @@
 
 use crate::connections::Requests;
 use crate::pace::{Pace, PaceLimit};
+use crate::socket::Socket;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
 /// How a connection lingers before it closes.
@@ -42,7 +42,7 @@ pub(crate) struct LingerLimit {
 
 /// A connection's socket (see the module documentation).
 pub(crate) struct Transport {
-    stream: TcpStream,
+    stream: Socket,
     send: Pace,
     /// Armed while a write waits, or while lingering.
     timer: Option<Pin<Box<Sleep>>>,
@@ -62,7 +62,7 @@ struct Lingering {
 
 impl Transport {
     pub(crate) fn new(
-        stream: TcpStream,
+        stream: Socket,
         send: PaceLimit,
         linger: LingerLimit,
         requests: Requests,

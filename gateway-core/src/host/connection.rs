@@ -2,7 +2,7 @@
 
 use crate::error_log::ErrorLog;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// Facts about the connection a request came in on, shared by every request on it.
 ///
@@ -35,6 +35,15 @@ impl Connection {
             multithread: true,
             error_log: ErrorLog::default(),
         }
+    }
+
+    /// Sets the client (`REMOTE_ADDR`, and `REMOTE_PORT` when known, else empty), as a trusted
+    /// proxy or a PROXY protocol header names it.
+    pub fn with_remote(mut self, ip: IpAddr, port: Option<u16>) -> Self {
+        self.remote_addr = Some(SocketAddr::new(ip, port.unwrap_or(0)));
+        self.remote_ip = ip.to_string();
+        self.remote_port = port.map(|port| port.to_string()).unwrap_or_default();
+        self
     }
 
     /// Sets `wsgi.url_scheme` to `https` when `https` (a TLS listener, or a proxy that says

@@ -7,6 +7,8 @@
 //! One request per connection, as nginx uses it: read the packet, build the environ from
 //! [`request::Request`], read `CONTENT_LENGTH` bytes of body, write the response, close.
 
+pub(crate) mod body;
+pub(crate) mod connection;
 pub(crate) mod error;
 pub(crate) mod packet;
 pub(crate) mod request;

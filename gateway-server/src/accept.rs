@@ -1,0 +1,192 @@
+//! One accepted connection, up to the request path every listener shares: the PROXY protocol
+//! header or the TLS handshake first when the listener asks for one (each bounded by the
+//! header read timeout), then hyper (HTTP/1, h2c, h2 over TLS) or the uwsgi packet reader,
+//! both ending in `service::serve`.
+
+use crate::connections::{Connections, Entry, Requests};
+use crate::listeners::{Accepting, Protocol};
+use crate::proxy_protocol::{read_header, ProxyHeader};
+use crate::service::{serve, PerConnection, Shared};
+use crate::socket::Socket;
+use crate::transport::{LingerLimit, Transport};
+use crate::{limits, pace::PaceLimit, tls, uwsgi};
+use gateway_core::host::{log, Connection, Level};
+use gateway_core::ErrorLog;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::Semaphore;
+
+/// What every connection of a server needs, whatever its listener.
+pub(crate) struct Serving {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) http: auto::Builder<TokioExecutor>,
+    pub(crate) connections: Connections,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) max_head_size: usize,
+    pub(crate) max_headers: usize,
+    pub(crate) threads_per_connection: usize,
+    pub(crate) send: PaceLimit,
+    pub(crate) linger: LingerLimit,
+    pub(crate) error_log: ErrorLog,
+}
+
+/// Accepts connections on `listener` until the task is aborted (at shutdown).
+pub(crate) async fn accept_on(listener: Accepting, protocol: Protocol, serving: Arc<Serving>) {
+    loop {
+        let (socket, remote) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                log(Level::Warn, format_args!("accept failed: {error}"));
+                tokio::time::sleep(limits::ACCEPT_ERROR_PAUSE).await;
+                continue;
+            }
+        };
+        let serving = serving.clone();
+        let local = listener.local;
+        match &protocol {
+            Protocol::Http { proxy_protocol } => {
+                let proxy_protocol = *proxy_protocol;
+                tokio::spawn(async move {
+                    http_connection(socket, local, remote, proxy_protocol, &serving).await;
+                });
+            }
+            Protocol::Https(acceptor) => {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let entry = serving.connections.open();
+                    let transport = serving.transport(socket, &entry);
+                    let handshake = acceptor.accept(transport);
+                    match tokio::time::timeout(serving.header_read_timeout, handshake).await {
+                        Ok(Ok(tls)) => serving.http(entry, tls, local, remote, true).await,
+                        Ok(Err(error)) => log(
+                            Level::Warn,
+                            format_args!("{} (from {})", tls::handshake_failure(&error), peer(remote)),
+                        ),
+                        Err(_) => tracing::debug!(
+                            "closed a connection from {}: no TLS handshake within the header read timeout",
+                            peer(remote)
+                        ),
+                    }
+                });
+            }
+            Protocol::Uwsgi => {
+                tokio::spawn(async move {
+                    let entry = serving.connections.open();
+                    let transport = serving.transport(socket, &entry);
+                    uwsgi::connection::serve_connection(&serving, entry, transport, local).await;
+                });
+            }
+        }
+    }
+}
+
+/// A plain-HTTP connection, after its PROXY header when the listener expects one.
+async fn http_connection(
+    socket: Socket,
+    mut local: Option<SocketAddr>,
+    mut remote: Option<SocketAddr>,
+    proxy_protocol: bool,
+    serving: &Serving,
+) {
+    let entry = serving.connections.open();
+    let mut transport = serving.transport(socket, &entry);
+    if proxy_protocol {
+        let header = read_header(&mut transport, serving.max_head_size);
+        match tokio::time::timeout(serving.header_read_timeout, header).await {
+            Ok(Ok(ProxyHeader::Proxied {
+                source,
+                destination,
+            })) => {
+                remote = Some(source);
+                local = Some(destination);
+            }
+            Ok(Ok(ProxyHeader::Local)) => {}
+            Ok(Err(error)) => {
+                log(
+                    Level::Warn,
+                    format_args!("closed a connection from {}: {error}", peer(remote)),
+                );
+                return;
+            }
+            Err(_) => {
+                tracing::debug!(
+                    "closed a connection from {}: no PROXY header within the header read timeout",
+                    peer(remote)
+                );
+                return;
+            }
+        }
+    }
+    serving.http(entry, transport, local, remote, false).await;
+}
+
+impl Serving {
+    /// The socket with the send timeout and lingering close.
+    fn transport(&self, socket: Socket, entry: &Entry) -> Transport {
+        Transport::new(socket, self.send, self.linger, entry.requests())
+    }
+
+    /// What the requests of a connection share.
+    pub(crate) fn per_connection(
+        &self,
+        requests: Requests,
+        connection: Connection,
+        https: bool,
+        remote: Option<SocketAddr>,
+    ) -> Arc<PerConnection> {
+        let proxy = remote.filter(|remote| self.shared.proxies.trusts(remote.ip()));
+        Arc::new(PerConnection {
+            shared: self.shared.clone(),
+            connection: Arc::new(connection.with_error_log(self.error_log.clone())),
+            requests,
+            app_threads: Semaphore::new(self.threads_per_connection),
+            https,
+            proxy,
+        })
+    }
+
+    /// Serves HTTP/1 or HTTP/2 (h2c, or h2 chosen by ALPN) on `io` until it closes.
+    async fn http<I>(
+        &self,
+        entry: Entry,
+        io: I,
+        local: Option<SocketAddr>,
+        remote: Option<SocketAddr>,
+        https: bool,
+    ) where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let connection = Connection::new(local, remote).with_https(https);
+        let conn = self.per_connection(entry.requests(), connection, https, remote);
+        let service = hyper::service::service_fn(move |request| serve(request, conn.clone()));
+        let serving = self
+            .http
+            .serve_connection(TokioIo::new(io), service)
+            .into_owned();
+        match entry
+            .serve(serving, |serving| serving.graceful_shutdown())
+            .await
+        {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::debug!("connection from {} ended: {error}", peer(remote))
+            }
+            Err(_) => tracing::debug!(
+                "closed a connection from {}: no request head in time, or too slow",
+                peer(remote)
+            ),
+        }
+    }
+}
+
+/// The client's address for a log line.
+pub(crate) fn peer(remote: Option<SocketAddr>) -> String {
+    remote.map_or_else(
+        || "a unix socket client".to_owned(),
+        |addr| addr.to_string(),
+    )
+}

@@ -1,0 +1,93 @@
+//! `run`: the whole server from one call in `main`, configured by the operator (flags,
+//! `GATEWAY_*` environment variables, a `--config` TOML file), like uWSGI or gunicorn.
+
+use crate::config::{Action, Config, ConfigError, Options};
+use crate::listeners::Spec;
+use crate::server::ServerBuilder;
+use crate::Server;
+use gateway_core::Application;
+
+/// Serves `app` as the operator configured it: parses the command line, the environment and
+/// the config file, binds every listener (each printed with its protocol), and serves until
+/// SIGTERM or Ctrl-C.
+///
+/// `--help`, `--check-config` and `--print-config` print and exit with status 0; a bad
+/// configuration prints one line naming the option, key or file, and exits with status 2.
+/// A start-up failure (a port in use, an unreadable certificate) is the returned error.
+///
+/// ```no_run
+/// use gateway_core::{Environ, StartResponse};
+///
+/// fn application(_environ: &Environ, start_response: StartResponse) -> &'static str {
+///     start_response("200 OK", &[("Content-Type", "text/plain")]);
+///     "Hello"
+/// }
+///
+/// fn main() -> gateway_server::Result<()> {
+///     // cargo run -- --http 127.0.0.1:8000 --socket unix:/run/app.sock --chmod-socket 666
+///     gateway_server::run(application)
+/// }
+/// ```
+pub fn run(app: impl Application) -> crate::Result<()> {
+    let (config, action) = match Config::load(std::env::args_os(), std::env::vars_os()) {
+        Ok(loaded) => loaded,
+        // clap's own exit: 0 after --help / --version, 2 with its message on a bad flag.
+        Err(ConfigError::Cli(error)) => error.exit(),
+        Err(error) => exit_bad_config(&error),
+    };
+    match action {
+        Action::PrintConfig => {
+            print!("{}", config.to_toml());
+            std::process::exit(0);
+        }
+        Action::CheckConfig => {
+            if let Err(error) = check_files(&config.options) {
+                exit_bad_config(&error);
+            }
+            println!("the configuration is valid");
+            std::process::exit(0);
+        }
+        Action::Serve => {}
+    }
+    let server = builder(&config.options).build(app)?;
+    server.serve_forever()?;
+    Ok(())
+}
+
+/// Prints `error` on one line and exits with status 2, as for a bad flag.
+fn exit_bad_config(error: &dyn std::fmt::Display) -> ! {
+    eprintln!("error: {error}");
+    std::process::exit(2);
+}
+
+/// What `--check-config` checks beyond the syntax: that each certificate and key loads.
+fn check_files(options: &Options) -> Result<(), crate::tls::TlsError> {
+    for https in &options.https {
+        crate::tls::acceptor(&https.cert, &https.key)?;
+    }
+    Ok(())
+}
+
+/// The server the options describe.
+fn builder(options: &Options) -> ServerBuilder {
+    let mut builder = Server::builder()
+        .header_read_timeout(options.header_read_timeout.0)
+        .max_head_size(options.max_head_size.0)
+        .max_headers(options.max_headers.0)
+        .shutdown_grace(options.shutdown_timeout.0)
+        .threads(options.threads.0)
+        .trust_proxies(options.forwarded_allow_ips.clone());
+    if let Some(io_threads) = options.io_threads {
+        builder = builder.workers(io_threads.0);
+    }
+    if let Some(mode) = options.chmod_socket {
+        builder = builder.chmod_socket(mode.0);
+    }
+    let specs = (options.http.iter().map(Spec::http))
+        .chain(options.https.iter().map(Spec::https))
+        .chain(options.socket.iter().map(Spec::uwsgi));
+    for spec in specs {
+        builder = builder.listener(spec);
+    }
+    builder
+}

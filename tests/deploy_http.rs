@@ -1,0 +1,113 @@
+//! `gateway::run` (examples/deploy.rs) as an operator runs it: several listeners at once,
+//! the configuration actions and their exit statuses, shutdown by SIGTERM.
+
+mod deployed;
+
+use deployed::{exchange, nginx_vars, run_to_end, uwsgi_packet, Deployed};
+
+fn get(addr: std::net::SocketAddr, path: &str) -> String {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    String::from_utf8(exchange(addr, request.as_bytes())).unwrap()
+}
+
+#[test]
+fn run_serves_every_http_listener_and_a_uwsgi_socket_at_once_and_stops_on_sigterm() {
+    let server = Deployed::start(
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--http",
+            ":0",
+            "--socket",
+            "127.0.0.1:0",
+        ],
+        3,
+    );
+    assert!(
+        server.listening[0].starts_with("http://127.0.0.1:"),
+        "{:?}",
+        server.listening
+    );
+    assert!(server.listening[0].ends_with("(HTTP/1.1, h2c)"));
+    assert!(server.listening[2].starts_with("uwsgi://127.0.0.1:"));
+    for index in 0..2 {
+        let answer = get(server.addr(index), "/Alice");
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        assert!(answer.ends_with("<h1>Hello, Alice!</h1>"), "{answer}");
+    }
+    let packet = uwsgi_packet(&nginx_vars("GET", "/Bob", ""), b"");
+    let answer = String::from_utf8(exchange(server.addr(2), &packet)).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.contains("content-length: 20\r\n"), "{answer}");
+    assert!(!answer.to_ascii_lowercase().contains("chunked"), "{answer}");
+    assert!(answer.ends_with("<h1>Hello, Bob!</h1>"), "{answer}");
+    assert!(server.stop().success());
+}
+
+#[test]
+fn help_lists_the_options_and_exits_0() {
+    let output = run_to_end(&["--help"], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&output.stdout);
+    for option in [
+        "--http",
+        "--https",
+        "--socket",
+        "--chmod-socket",
+        "--max-head-size",
+    ] {
+        assert!(help.contains(option), "{help}");
+    }
+}
+
+#[test]
+fn check_config_and_print_config_exit_0() {
+    let output = run_to_end(&["--check-config", "--socket", ":9000"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let output = run_to_end(&["--print-config"], &[("GATEWAY_THREADS", "7")]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let toml = String::from_utf8_lossy(&output.stdout);
+    assert!(toml.contains("threads = 7"), "{toml}");
+}
+
+#[test]
+fn a_bad_configuration_is_one_line_naming_the_key_and_exit_status_2() {
+    let output = run_to_end(&[], &[("GATEWAY_THRADS", "7")]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("GATEWAY_THRADS"), "{stderr}");
+    let output = run_to_end(
+        &["--check-config", "--https", ":0,/nonexistent/c.pem,/k.pem"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/c.pem"));
+}
+
+#[test]
+fn a_port_in_use_is_a_start_up_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = run_to_end(&["--http", &addr], &[]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("already in use"));
+}
+
+#[test]
+fn the_deploying_chapter_lists_every_option_that_help_shows() {
+    let help = String::from_utf8(run_to_end(&["--help"], &[]).stdout).unwrap();
+    let chapter = include_str!("../docs/deploying.md");
+    let table = &chapter[chapter.find("## Every option").unwrap()..];
+    let options = help
+        .split_whitespace()
+        .filter(|word| word.starts_with("--") && word.len() > 2)
+        .map(|word| word.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|option| *option != "--help");
+    for option in options {
+        assert!(
+            table.contains(&format!("| `{option}")),
+            "{option} is missing from the table"
+        );
+    }
+}
