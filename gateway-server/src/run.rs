@@ -76,6 +76,16 @@ fn builder(options: &Options) -> ServerBuilder {
         .max_headers(options.max_headers.0)
         .shutdown_grace(options.shutdown_timeout.0)
         .threads(options.threads.0)
+        .max_body_size(options.max_body_size.0 as u64)
+        .body_read_timeout(options.body_read_timeout.0)
+        .min_body_rate(options.min_body_rate.0 as u64)
+        .body_buffer_size(options.body_buffer_size.0)
+        .send_timeout(options.send_timeout.0)
+        .min_send_rate(options.min_send_rate.0 as u64)
+        .lingering(options.lingering_time.0, options.lingering_timeout.0)
+        .lingering_max_bytes(options.lingering_max_bytes.0)
+        .max_queued_requests(options.max_queued_requests.0)
+        .threads_per_connection(options.threads_per_connection.0)
         .trust_proxies(options.forwarded_allow_ips.clone());
     if let Some(io_threads) = options.io_threads {
         builder = builder.workers(io_threads.0);

@@ -98,6 +98,65 @@ pub(crate) struct Options {
           default_value_t = Count(limits::MAX_THREADS))]
     pub(crate) threads: Count,
 
+    /// Largest request body in bytes; a larger Content-Length answers 413 before the
+    /// application runs, a chunked body that grows past it answers 413 when read.
+    #[arg(long, value_name = "BYTES", help_heading = "Limits",
+          default_value_t = ByteSize(limits::MAX_BODY_SIZE as usize))]
+    pub(crate) max_body_size: ByteSize,
+
+    /// Time the server waits in all for a request body before holding the client to
+    /// --min-body-rate (408 when nothing was sent, else the connection closes).
+    #[arg(long, value_name = "DURATION", help_heading = "Limits",
+          default_value_t = HumanDuration(limits::BODY_READ_TIMEOUT))]
+    pub(crate) body_read_timeout: HumanDuration,
+
+    /// Slowest request body accepted after --body-read-timeout, in bytes per second.
+    #[arg(long, value_name = "BYTES", help_heading = "Limits",
+          default_value_t = ByteSize(limits::MIN_BODY_RATE as usize))]
+    pub(crate) min_body_rate: ByteSize,
+
+    /// Request body read before a blocking application is called, without holding a thread.
+    #[arg(long, value_name = "BYTES", help_heading = "Limits",
+          default_value_t = ByteSize(limits::BODY_BUFFER_SIZE))]
+    pub(crate) body_buffer_size: ByteSize,
+
+    /// Time a response may wait in all for a slow client before it is held to
+    /// --min-send-rate (then the connection closes).
+    #[arg(long, value_name = "DURATION", help_heading = "Limits",
+          default_value_t = HumanDuration(limits::SEND_TIMEOUT))]
+    pub(crate) send_timeout: HumanDuration,
+
+    /// Slowest client read accepted after --send-timeout, in bytes per second.
+    #[arg(long, value_name = "BYTES", help_heading = "Limits",
+          default_value_t = ByteSize(limits::MIN_SEND_RATE as usize))]
+    pub(crate) min_send_rate: ByteSize,
+
+    /// Lingering close: how long in all to read and discard what a client still sends after
+    /// a response whose request body was not read (nginx's lingering_time).
+    #[arg(long, value_name = "DURATION", help_heading = "Limits",
+          default_value_t = HumanDuration(limits::LINGERING_TIME))]
+    pub(crate) lingering_time: HumanDuration,
+
+    /// Lingering close: the longest wait between two reads (nginx's lingering_timeout).
+    #[arg(long, value_name = "DURATION", help_heading = "Limits",
+          default_value_t = HumanDuration(limits::LINGERING_TIMEOUT))]
+    pub(crate) lingering_timeout: HumanDuration,
+
+    /// Lingering close: the most bytes read and discarded.
+    #[arg(long, value_name = "BYTES", help_heading = "Limits",
+          default_value_t = ByteSize(limits::LINGERING_MAX_BYTES))]
+    pub(crate) lingering_max_bytes: ByteSize,
+
+    /// Most requests waiting for an application thread; more answer 503 with Retry-After.
+    #[arg(long, value_name = "N", help_heading = "Limits",
+          default_value_t = Count(limits::MAX_QUEUED_REQUESTS))]
+    pub(crate) max_queued_requests: Count,
+
+    /// Most application threads one HTTP/2 connection holds; its other streams wait.
+    #[arg(long, value_name = "N", help_heading = "Limits",
+          default_value_t = Count(limits::MAX_THREADS_PER_CONNECTION))]
+    pub(crate) threads_per_connection: Count,
+
     /// Threads doing network I/O (and running async applications). [default: one per core]
     #[arg(long, value_name = "N", help_heading = "Limits")]
     pub(crate) io_threads: Option<Count>,

@@ -2,7 +2,8 @@
 
 /// The name in `known` closest to `unknown` by edit distance (`-` and `_` count as the same),
 /// if one is close enough to be a likely typo: at most a third of its length away, and at
-/// least two edits allowed.
+/// least two edits allowed. Of those, the most similar by Jaro-Winkler wins, which favours a
+/// shared start (`header-timeout` is `header-read-timeout`, not `send-timeout`).
 pub(crate) fn closest<'a>(
     unknown: &str,
     known: impl IntoIterator<Item = &'a str>,
@@ -11,9 +12,9 @@ pub(crate) fn closest<'a>(
     let wanted = normalize(unknown);
     known
         .into_iter()
-        .map(|name| (strsim::levenshtein(&wanted, &normalize(name)), name))
-        .filter(|(distance, name)| *distance <= (name.len() / 3).max(2))
-        .min_by_key(|(distance, _)| *distance)
+        .filter(|name| strsim::levenshtein(&wanted, &normalize(name)) <= (name.len() / 3).max(2))
+        .map(|name| (strsim::jaro_winkler(&wanted, &normalize(name)), name))
+        .max_by(|(a, _), (b, _)| a.total_cmp(b))
         .map(|(_, name)| name)
 }
 
@@ -21,7 +22,13 @@ pub(crate) fn closest<'a>(
 mod tests {
     use super::closest;
 
-    const KEYS: [&str; 4] = ["threads", "header-read-timeout", "max-headers", "socket"];
+    const KEYS: [&str; 5] = [
+        "threads",
+        "send-timeout",
+        "header-read-timeout",
+        "max-headers",
+        "socket",
+    ];
 
     #[test]
     fn a_typo_finds_the_key_it_was_meant_to_be() {
