@@ -42,6 +42,12 @@ mod transport;
 
 mod config;
 mod forwarded;
+mod inherited;
+mod logs;
+#[cfg(unix)]
+mod master;
+mod notify;
+mod pidfile;
 mod proxy_protocol;
 mod run;
 mod sniff;
@@ -49,8 +55,10 @@ mod tls;
 #[cfg(unix)]
 mod unix_socket;
 mod uwsgi;
+mod worker;
 
 pub use cli::port_from_args;
 pub use error::{Error, Result};
+pub use logs::on_reopen_logs;
 pub use run::run;
 pub use server::{make_server, Server, ServerBuilder, ShutdownHandle};

@@ -11,6 +11,7 @@ use crate::panics;
 use crate::pool::{Pool, PoolSize};
 use crate::service::Shared;
 use crate::transport::LingerLimit;
+use crate::worker::{self, Retire};
 use gateway_core::host::{log, Level};
 use gateway_core::{Application, ErrorLog, ErrorSink};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -82,6 +83,7 @@ struct Config {
     error_log: ErrorLog,
     chmod_socket: Option<u32>,
     forwarded_allow_ips: Vec<ProxyNet>,
+    max_requests: Option<u64>,
 }
 
 /// Configures a [`Server`]: where it listens and the limits it enforces (see
@@ -141,6 +143,7 @@ impl Default for ServerBuilder {
                 error_log: ErrorLog::default(),
                 chmod_socket: None,
                 forwarded_allow_ips: Vec::new(),
+                max_requests: None,
             },
         }
     }
@@ -221,6 +224,12 @@ impl ServerBuilder {
 
     pub(crate) fn listener(mut self, spec: Spec) -> Self {
         self.listeners.push(spec);
+        self
+    }
+
+    /// `--max-requests`: stop accepting after `requests` requests, drain and return.
+    pub(crate) fn max_requests(mut self, requests: u64) -> Self {
+        self.config.max_requests = Some(requests);
         self
     }
 
@@ -395,10 +404,7 @@ impl ServerBuilder {
             specs.push(Spec::tcp((DEFAULT_HOST, 8000), kind));
         }
         let chmod = self.config.chmod_socket;
-        let listeners = specs
-            .into_iter()
-            .map(|spec| spec.bind(chmod))
-            .collect::<io::Result<Vec<_>>>()?;
+        let listeners = crate::inherited::bind_all(specs, chmod)?;
         let mut config = self.config;
         panics::install();
         config.error_log = panics::error_log(config.error_log);
@@ -431,6 +437,7 @@ impl ServerBuilder {
             allow_connect: config.allow_connect,
             panic_backtraces: config.panic_backtraces,
             proxies: TrustedProxies::new(config.forwarded_allow_ips.clone()),
+            retire: config.max_requests.map(Retire::after),
         });
         let (shutdown, _) = watch::channel(false);
         Ok(Server {
@@ -526,14 +533,29 @@ async fn accept_loop(
         error_log: config.error_log.clone(),
     });
     let mut stop = shutdown.subscribe();
+    let shared = serving.shared.clone();
     let mut accepting = Vec::with_capacity(listeners.len());
     for bound in listeners {
-        log(Level::Info, format_args!("listening on {bound}"));
+        if worker::is_worker() {
+            let pid = std::process::id();
+            log(Level::Info, format_args!("worker {pid} serves {bound}"));
+        } else {
+            log(Level::Info, format_args!("listening on {bound}"));
+        }
         let protocol = bound.protocol.clone();
         let listener = bound.accepting()?;
         accepting.push(tokio::spawn(accept_on(listener, protocol, serving.clone())));
     }
-    stop_signal(&mut stop, config.handle_signals).await;
+    crate::notify::ready();
+    let signals = config.handle_signals.then(worker::watch_signals).flatten();
+    tokio::select! {
+        () = stop_signal(&mut stop, config.handle_signals) => {}
+        reason = worker::retire_when(shared.retire.as_ref()) => log(Level::Info, format_args!("{reason}")),
+    }
+    crate::notify::stopping();
+    if let Some(signals) = signals {
+        signals.abort();
+    }
     // Aborting an accept task drops its listener (and removes its unix socket file).
     for task in &accepting {
         task.abort();

@@ -40,6 +40,8 @@ pub(crate) struct Shared {
     pub(crate) panic_backtraces: bool,
     /// The peers whose `X-Forwarded-*` / `Forwarded` headers are believed.
     pub(crate) proxies: TrustedProxies,
+    /// `--max-requests`: counts requests down to the worker's retirement.
+    pub(crate) retire: Option<crate::worker::Retire>,
 }
 
 /// What the requests of one connection share. A request clones this, never the server-wide
@@ -73,6 +75,9 @@ pub(crate) async fn serve<B: RequestBody>(
     // Counts the connection busy until the response is sent (see `connections.rs`).
     let busy = conn.requests.begin();
     let shared = &conn.shared;
+    if let Some(retire) = &shared.retire {
+        retire.count();
+    }
     if let Some(refusal) = refuse(&request, shared) {
         if !request.body().is_end_stream() {
             left_unread(&conn, request.version());
