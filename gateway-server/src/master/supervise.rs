@@ -336,3 +336,61 @@ impl Supervisor {
         self.backoff = (self.backoff * 2).min(BACKOFF_MAX);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spawner(script: &str) -> Spawner {
+        Spawner {
+            exe: "/bin/sh".into(),
+            args: vec!["-c".into(), script.into()],
+            sockets: Vec::new(),
+            names: String::new(),
+            notify: std::env::temp_dir().join("gateway-no-master"),
+        }
+    }
+
+    #[test]
+    fn workers_that_die_before_they_are_ever_ready_make_the_master_give_up() {
+        let mut supervisor = Supervisor::start(spawner("exit 3"), 2, Duration::from_secs(1))
+            .ok()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let failed = loop {
+            assert!(Instant::now() < deadline, "no verdict");
+            if let Err(failed) = supervisor.tend() {
+                break failed.0;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert!(
+            failed.contains("exited (exit status: 3) before it was ready"),
+            "{failed}"
+        );
+        supervisor.stop("test over");
+        while !supervisor.stopped() {
+            let _ = supervisor.tend();
+            assert!(Instant::now() < deadline, "not stopped");
+        }
+    }
+
+    #[test]
+    fn restarts_back_off_while_workers_die_young_and_reset_after_a_long_life() {
+        let mut supervisor = Supervisor::start(spawner("exit 0"), 0, Duration::from_secs(1))
+            .ok()
+            .unwrap();
+        let now = Instant::now();
+        let young = Duration::from_secs(1);
+        let waits: Vec<_> = (0..9)
+            .map(|_| {
+                supervisor.delay_restart(now, young);
+                supervisor.next_start - now
+            })
+            .collect();
+        let ms: Vec<_> = waits.iter().map(Duration::as_millis).collect();
+        assert_eq!(ms, [100, 200, 400, 800, 1600, 3200, 6400, 10000, 10000]);
+        supervisor.delay_restart(now, BACKOFF_RESET);
+        assert_eq!(supervisor.next_start - now, BACKOFF_MIN);
+    }
+}
