@@ -68,7 +68,8 @@ fn max_requests_recycles_workers_without_failing_a_request() {
         "--max-requests 100 under 64 connections: sent {}, failed {}, {retired} workers retired",
         counts.sent, counts.failed
     );
-    assert_eq!(counts.failed, 0, "{:?}", counts.failures);
+    let odd: Vec<_> = lines.iter().filter(|l| !l.contains("info:")).collect();
+    assert_eq!(counts.failed, 0, "{:?} {odd:#?}", counts.failures);
     assert!(retired >= 2, "{lines:#?}");
     assert!(!lines.iter().any(|l| l.contains("died")), "{lines:#?}");
     assert_eq!(server.stop().code(), Some(0));

@@ -84,8 +84,10 @@ const CLOSE: u8 = 3;
 /// sends its request right after connecting: closing the connection in between (hyper closes
 /// a connection with no request in flight at once) would reset a request the client has
 /// sent, which another process sharing the listening socket (a worker of `--workers`) would
-/// have answered. Connections that send nothing in that time are closed.
-const FIRST_REQUEST_WAIT: Duration = Duration::from_millis(500);
+/// have answered. Connections that send nothing in that time are closed. Two seconds: with
+/// half a second, a loaded test client on 2 cores (64 threads) now and then sent its request
+/// later than that after its connect, and lost it.
+const FIRST_REQUEST_WAIT: Duration = Duration::from_secs(2);
 
 /// A connection's entry among the open ones; dropping it marks the connection closed.
 pub(crate) struct Entry {

@@ -35,7 +35,7 @@ pub(crate) fn serve(options: &Options, specs: Vec<Spec>) -> crate::Result<()> {
         .map(|spec| option_name(&spec.kind))
         .collect::<Vec<_>>()
         .join(":");
-    let listeners = bind_all(specs, options.chmod_socket.map(|mode| mode.0))?;
+    let mut listeners = bind_all(specs, options.chmod_socket.map(|mode| mode.0))?;
     for bound in &listeners {
         log(Level::Info, format_args!("listening on {bound}"));
     }
@@ -61,7 +61,12 @@ pub(crate) fn serve(options: &Options, specs: Vec<Spec>) -> crate::Result<()> {
     let result = loop {
         for asked in signals.pending() {
             match asked {
-                Asked::Stop(signal) => supervisor.stop(signal),
+                Asked::Stop(signal) => {
+                    supervisor.stop(signal);
+                    // New connections are refused at once (a load balancer tries another
+                    // server) rather than queued for workers that no longer accept.
+                    listeners.clear();
+                }
                 Asked::Reload => supervisor.reload(),
                 Asked::ReopenLogs => supervisor.forward(nix::sys::signal::Signal::SIGUSR1),
             }
@@ -71,6 +76,7 @@ pub(crate) fn serve(options: &Options, specs: Vec<Spec>) -> crate::Result<()> {
         }
         if let Err(failed) = supervisor.tend() {
             supervisor.stop("start-up failed");
+            listeners.clear();
             break Err(fail(failed));
         }
         if supervisor.stopped() {
@@ -83,7 +89,6 @@ pub(crate) fn serve(options: &Options, specs: Vec<Spec>) -> crate::Result<()> {
         let _ = supervisor.tend();
         std::thread::sleep(TICK);
     }
-    drop(listeners);
     result
 }
 

@@ -234,6 +234,7 @@ impl Supervisor {
                 ),
             );
             self.stopping = Some(Instant::now() + self.shutdown_timeout + STOP_MARGIN);
+            self.spawner.sockets.clear();
         }
         self.reloading = None;
         for worker in self.workers.iter_mut().filter(|w| !w.told) {
