@@ -536,26 +536,13 @@ async fn accept_loop(
     let shared = serving.shared.clone();
     let mut accepting = Vec::with_capacity(listeners.len());
     for bound in listeners {
-        if worker::is_worker() {
-            let pid = std::process::id();
-            log(Level::Info, format_args!("worker {pid} serves {bound}"));
-        } else {
-            log(Level::Info, format_args!("listening on {bound}"));
-        }
+        worker::announce(&bound);
         let protocol = bound.protocol.clone();
         let listener = bound.accepting()?;
         accepting.push(tokio::spawn(accept_on(listener, protocol, serving.clone())));
     }
-    crate::notify::ready();
-    let signals = config.handle_signals.then(worker::watch_signals).flatten();
-    tokio::select! {
-        () = stop_signal(&mut stop, config.handle_signals) => {}
-        reason = worker::retire_when(shared.retire.as_ref()) => log(Level::Info, format_args!("{reason}")),
-    }
-    crate::notify::stopping();
-    if let Some(signals) = signals {
-        signals.abort();
-    }
+    let stop = stop_signal(&mut stop, config.handle_signals);
+    worker::serve_until(stop, config.handle_signals, shared.retire.as_ref()).await;
     // Aborting an accept task drops its listener (and removes its unix socket file).
     for task in &accepting {
         task.abort();

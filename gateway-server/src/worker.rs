@@ -3,8 +3,10 @@
 //! files on SIGUSR1, retires after `--max-requests`, and, as a worker, stops when its master
 //! is gone.
 
-use crate::logs;
+use crate::listeners::Bound;
+use crate::{logs, notify};
 use gateway_core::host::{log, Level};
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::Notify;
 
@@ -15,6 +17,37 @@ pub(crate) const WORKER_VAR: &str = "WSGI_GATEWAY_WORKER";
 /// Whether this process is a worker started by the master.
 pub(crate) fn is_worker() -> bool {
     std::env::var_os(WORKER_VAR).is_some()
+}
+
+/// The start-up line of a listener: `listening on ...`, or `worker PID serves ...` in a worker
+/// (the master said `listening on` once for all).
+pub(crate) fn announce(bound: &Bound) {
+    if is_worker() {
+        let pid = std::process::id();
+        log(Level::Info, format_args!("worker {pid} serves {bound}"));
+    } else {
+        log(Level::Info, format_args!("listening on {bound}"));
+    }
+}
+
+/// Serves (the accept tasks run meanwhile) until `stop` resolves or the process retires by
+/// itself; tells systemd or the master `READY=1` first and `STOPPING=1` last, and handles
+/// SIGUSR1 and SIGHUP meanwhile when `handle_signals`.
+pub(crate) async fn serve_until(
+    stop: impl Future<Output = ()>,
+    handle_signals: bool,
+    retire: Option<&Retire>,
+) {
+    notify::ready();
+    let signals = handle_signals.then(watch_signals).flatten();
+    tokio::select! {
+        () = stop => {}
+        reason = retire_when(retire) => log(Level::Info, format_args!("{reason}")),
+    }
+    notify::stopping();
+    if let Some(signals) = signals {
+        signals.abort();
+    }
 }
 
 /// `--max-requests`: counts the requests down to zero, then asks the server to stop.
@@ -46,7 +79,7 @@ impl Retire {
 
 /// Resolves with the reason when this process should stop by itself: its `--max-requests`
 /// are served, or (a worker) its master is gone, checked every second.
-pub(crate) async fn retire_when(retire: Option<&Retire>) -> &'static str {
+async fn retire_when(retire: Option<&Retire>) -> &'static str {
     let served = async {
         match retire {
             Some(retire) => retire.reached.notified().await,
@@ -76,7 +109,7 @@ async fn orphaned() {
 
 /// Handles SIGUSR1 (reopen the log files) and SIGHUP (a lone server cannot reload: it says
 /// so and goes on; with `--workers` the master reloads), for as long as the server runs.
-pub(crate) fn watch_signals() -> Option<tokio::task::JoinHandle<()>> {
+fn watch_signals() -> Option<tokio::task::JoinHandle<()>> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut usr1 = signal(SignalKind::user_defined1()).ok()?;
     let mut hup = signal(SignalKind::hangup()).ok()?;
