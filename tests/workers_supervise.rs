@@ -110,3 +110,13 @@ fn one_process_ignores_sighup_and_reopens_logs_on_sigusr1() {
     assert!(one(addr, "/").is_ok());
     assert_eq!(server.stop().code(), Some(0));
 }
+
+#[test]
+fn the_master_passes_sigusr1_on_to_every_worker() {
+    let server = Deployed::start(&["--http", "127.0.0.1:0", "--workers", "2"], 1);
+    server.wait_for_line("workers ready");
+    server.signal("USR1");
+    server.wait_for_line("SIGUSR1: reopened");
+    server.wait_for_line("SIGUSR1: reopened");
+    assert_eq!(server.stop().code(), Some(0));
+}

@@ -115,7 +115,8 @@ fn builder(options: &Options) -> ServerBuilder {
     if let Some(mode) = options.chmod_socket {
         builder = builder.chmod_socket(mode.0);
     }
-    if let Some(requests) = max_requests(options) {
+    // Only a worker retires: a lone server has no master to start its replacement.
+    if let Some(requests) = max_requests(options).filter(|_| crate::worker::is_worker()) {
         builder = builder.max_requests(requests);
     }
     for spec in specs(options) {

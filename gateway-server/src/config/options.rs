@@ -170,7 +170,7 @@ pub(crate) struct Options {
     pub(crate) workers: usize,
 
     /// Requests a worker serves before it drains and is replaced, for applications that
-    /// leak (0: never).
+    /// leak (0: never; needs --workers).
     #[arg(
         long,
         value_name = "N",
