@@ -52,5 +52,5 @@ mod uwsgi;
 
 pub use cli::port_from_args;
 pub use error::{Error, Result};
-pub use run::run;
+pub use run::{run, run_with, Serving};
 pub use server::{make_server, Server, ServerBuilder, ShutdownHandle};
