@@ -222,7 +222,10 @@ pub(crate) fn traceback(py: Python<'_>, error: &PyErr) -> String {
     let formatted = (|| {
         let lines = py
             .import("traceback")?
-            .call_method1("format_exception", (error.value(py),))?;
+            .call_method1(
+                "format_exception",
+                (error.get_type(py), error.value(py), error.traceback(py)),
+            )?;
         PyString::new(py, "").call_method1("join", (lines,))?.extract::<String>()
     })();
     formatted.unwrap_or_else(|_| error.to_string())

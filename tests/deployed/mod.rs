@@ -62,7 +62,13 @@ pub struct Deployed {
 impl Deployed {
     /// Starts the binary with `args` and waits for `listeners` start-up lines.
     pub fn start(args: &[&str], listeners: usize) -> Self {
-        let mut child = Command::new(binary())
+        Self::start_program(Command::new(binary()), args, listeners)
+    }
+
+    /// Starts `program` (another gateway binary, such as gateway-python, with its
+    /// environment set) with `args` and waits for `listeners` start-up lines.
+    pub fn start_program(mut program: Command, args: &[&str], listeners: usize) -> Self {
+        let mut child = program
             .args(args)
             .env_remove("GATEWAY_CONFIG")
             .stdin(Stdio::null())
