@@ -95,9 +95,16 @@ pub fn get(url: &str, extra: &[&str]) -> String {
     curl(&args)
 }
 
+/// A `curl -i` output without the `100 Continue` interim response curl prints for uploads.
+fn final_response(response: &str) -> &str {
+    response
+        .strip_prefix("HTTP/1.1 100 Continue\r\n\r\n")
+        .unwrap_or(response)
+}
+
 /// The status code of a `curl -i` output.
 pub fn status(response: &str) -> u16 {
-    response
+    final_response(response)
         .split_whitespace()
         .nth(1)
         .and_then(|code| code.parse().ok())
@@ -106,7 +113,9 @@ pub fn status(response: &str) -> u16 {
 
 /// The body of a `curl -i` output.
 pub fn body(response: &str) -> &str {
-    response.split_once("\r\n\r\n").map_or("", |(_, body)| body)
+    final_response(response)
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, body)| body)
 }
 
 /// Writes `text` to `dir/name`.
