@@ -5,13 +5,12 @@
 
 mod deployed;
 
+use deployed::nginx::{self, free_port, Nginx};
 use deployed::{curl, have, temp_dir};
 use gateway::{Body, Environ, Server, StartResponse};
 use std::io::Read;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 const FIVE_MIB: usize = 5 << 20;
 
@@ -51,55 +50,11 @@ fn app(environ: &Environ, start_response: StartResponse) -> Body {
     .into_bytes()])
 }
 
-/// nginx in the foreground; killed by PID when dropped.
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while self.0.try_wait().ok().flatten().is_none() {
-            if Instant::now() > deadline {
-                let _ = self.0.kill();
-                let _ = self.0.wait();
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
+/// nginx with a location for each way in: uwsgi over TCP (mounted at /app), uwsgi over
+/// the unix socket, and proxy_pass to the HTTP listener.
 fn start_nginx(dir: &Path, port: u16, uwsgi: SocketAddr, unix: &Path, http: SocketAddr) -> Nginx {
-    let d = dir.display();
-    let conf = format!(
-        r#"daemon off;
-master_process off;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log info;
-events {{ worker_connections 64; }}
-http {{
-    access_log {d}/access.log;
-    client_body_temp_path {d}/client_body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    large_client_header_buffers 4 32k;
-    client_max_body_size 20m;
-    server {{
-        listen 127.0.0.1:{port};
-        location /app/ {{
+    let locations = format!(
+        r#"        location /app/ {{
             include /etc/nginx/uwsgi_params;
             uwsgi_param SCRIPT_NAME /app;
             uwsgi_pass {uwsgi};
@@ -114,31 +69,10 @@ http {{
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
-        }}
-    }}
-}}
-"#,
+        }}"#,
         unix = unix.display()
     );
-    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let child = Command::new("nginx")
-        .args(["-p", &d.to_string(), "-e", &format!("{d}/error.log"), "-c"])
-        .arg(dir.join("nginx.conf"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let nginx = Nginx(child);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "nginx did not start: {}",
-            std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    nginx
+    nginx::start_nginx(dir, port, &locations)
 }
 
 #[test]

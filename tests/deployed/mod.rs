@@ -2,6 +2,8 @@
 //! read from its start-up lines, stopped by PID with SIGTERM when the guard is dropped.
 #![allow(dead_code)] // each test file uses a part
 
+pub mod nginx;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
