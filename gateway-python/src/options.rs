@@ -51,7 +51,11 @@ pub(crate) struct PythonOptions {
     pub(crate) static_map: Vec<(String, PathBuf)>,
 
     /// Development: restart when a file of a loaded module changes.
-    #[arg(long)]
+    // A value of its own (`--py-autoreload=true` too): the config layers hand every option
+    // back to clap as `--name=value`, and GATEWAY_PY_AUTORELOAD=1 must work.
+    #[arg(long, num_args = 0..=1, default_value = "false", default_missing_value = "true",
+          value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new(),
+          action = clap::ArgAction::Set)]
     pub(crate) py_autoreload: bool,
 }
 
