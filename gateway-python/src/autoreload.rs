@@ -66,7 +66,8 @@ fn restart(changed: &std::path::Path) -> ! {
         format_args!("{} changed: restarting", changed.display()),
     );
     let mut args = std::env::args_os();
-    let program = std::env::current_exe().unwrap_or_else(|_| args.next().unwrap_or_default().into());
+    let program =
+        std::env::current_exe().unwrap_or_else(|_| args.next().unwrap_or_default().into());
     let error = std::process::Command::new(program)
         .args(std::env::args_os().skip(1))
         .exec();

@@ -3,9 +3,9 @@
 //! on the server's threads, never through Python); otherwise it is iterated like any body.
 
 use gateway_core::{Body, FileWrapper};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use pyo3::intern;
 use std::io::{Seek, SeekFrom};
 
 /// wsgiref's block size.
@@ -59,16 +59,30 @@ impl FileWrapperType {
     /// The file is opened again through `/proc/self/fd` (its own file position, no unsafe
     /// descriptor juggling); the Python object stays open until the response is done, when
     /// its `close()` is called.
-    pub(crate) fn native_body(&self, py: Python<'_>) -> Option<impl Iterator<Item = Result<bytes::Bytes, gateway_core::ContractError>> + Send + use<>> {
+    pub(crate) fn native_body(
+        &self,
+        py: Python<'_>,
+    ) -> Option<
+        impl Iterator<Item = Result<bytes::Bytes, gateway_core::ContractError>> + Send + use<>,
+    > {
         let filelike = self.filelike.bind(py);
-        let fd: i32 = filelike.call_method0(intern!(py, "fileno")).ok()?.extract().ok()?;
-        let position: u64 = filelike.call_method0(intern!(py, "tell")).ok()?.extract().ok()?;
+        let fd: i32 = filelike
+            .call_method0(intern!(py, "fileno"))
+            .ok()?
+            .extract()
+            .ok()?;
+        let position: u64 = filelike
+            .call_method0(intern!(py, "tell"))
+            .ok()?
+            .extract()
+            .ok()?;
         let mut file = std::fs::File::open(format!("/proc/self/fd/{fd}")).ok()?;
         if !file.metadata().ok()?.is_file() {
             return None;
         }
         file.seek(SeekFrom::Start(position)).ok()?;
-        let body: Body = FileWrapper::with_block_size(file, self.block_size.max(64 * 1024)).into_body();
+        let body: Body =
+            FileWrapper::with_block_size(file, self.block_size.max(64 * 1024)).into_body();
         Some(body)
     }
 }

@@ -40,7 +40,10 @@ pub(crate) fn load(options: &PythonOptions) -> Result<Loaded, LoadError> {
     }
     if let Some(dir) = &options.chdir {
         std::env::set_current_dir(dir).map_err(|error| {
-            LoadError(format!("cannot change to the directory {}: {error}", dir.display()))
+            LoadError(format!(
+                "cannot change to the directory {}: {error}",
+                dir.display()
+            ))
         })?;
     }
     let virtualenv = options
@@ -49,7 +52,9 @@ pub(crate) fn load(options: &PythonOptions) -> Result<Loaded, LoadError> {
         .or_else(|| std::env::var_os("VIRTUAL_ENV").map(PathBuf::from))
         .filter(|dir| !dir.as_os_str().is_empty());
     Python::attach(|py| {
-        let sys = py.import("sys").map_err(|e| LoadError::python(py, "cannot import sys", e))?;
+        let sys = py
+            .import("sys")
+            .map_err(|e| LoadError::python(py, "cannot import sys", e))?;
         let path = sys
             .getattr("path")
             .and_then(|p| p.cast_into::<PyList>().map_err(PyErr::from))
@@ -180,7 +185,11 @@ impl Target {
 
     /// Runs the file as a module named after it (`hello.py` is module `hello`, as when
     /// `server.py` imports it), registered in `sys.modules`.
-    fn run_file<'py>(&self, py: Python<'py>, file: &Path) -> Result<Bound<'py, PyModule>, LoadError> {
+    fn run_file<'py>(
+        &self,
+        py: Python<'py>,
+        file: &Path,
+    ) -> Result<Bound<'py, PyModule>, LoadError> {
         let name = file
             .file_stem()
             .map(|stem| stem.to_string_lossy().replace(['-', '.'], "_"))
@@ -201,7 +210,8 @@ impl Target {
             py.import("sys")?
                 .getattr("modules")?
                 .set_item(name.as_str(), &module)?;
-            spec.getattr("loader")?.call_method1("exec_module", (&module,))?;
+            spec.getattr("loader")?
+                .call_method1("exec_module", (&module,))?;
             Ok(module.cast_into::<PyModule>()?)
         })();
         loaded.map_err(|e| LoadError::python(py, &format!("cannot load {}", file.display()), e))
@@ -220,13 +230,13 @@ impl fmt::Display for Target {
 /// The traceback of `error` as Python prints it.
 pub(crate) fn traceback(py: Python<'_>, error: &PyErr) -> String {
     let formatted = (|| {
-        let lines = py
-            .import("traceback")?
-            .call_method1(
-                "format_exception",
-                (error.get_type(py), error.value(py), error.traceback(py)),
-            )?;
-        PyString::new(py, "").call_method1("join", (lines,))?.extract::<String>()
+        let lines = py.import("traceback")?.call_method1(
+            "format_exception",
+            (error.get_type(py), error.value(py), error.traceback(py)),
+        )?;
+        PyString::new(py, "")
+            .call_method1("join", (lines,))?
+            .extract::<String>()
     })();
     formatted.unwrap_or_else(|_| error.to_string())
 }

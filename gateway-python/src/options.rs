@@ -66,8 +66,9 @@ pub(crate) fn command(command: clap::Command) -> clap::Command {
         .bin_name("gateway-python")
         .about("Serves a Python WSGI application over HTTP, HTTPS and the uwsgi protocol.")
         .mut_arg("threads", |arg| {
-            arg.default_value(DEFAULT_THREADS)
-                .help("Python interpreter threads of this process: requests run at once, in Python.")
+            arg.default_value(DEFAULT_THREADS).help(
+                "Python interpreter threads of this process: requests run at once, in Python.",
+            )
         })
 }
 

@@ -128,7 +128,10 @@ fn chunk(item: &Bound<'_, PyAny>) -> Result<Bytes, ContractError> {
         Err(_) => Err(ContractError::Failed {
             message: format!(
                 "the response body must yield bytes, not {}",
-                item.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                item.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
             ),
         }),
     }

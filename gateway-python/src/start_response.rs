@@ -66,7 +66,10 @@ impl StartResponse {
             let value = value.trim_matches([' ', '\t']).to_owned();
             owned.push((name, value));
         }
-        let headers: Vec<(&str, &str)> = owned.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let headers: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
         this.called.store(true, Ordering::Relaxed);
         match exc_info {
             Some(info) => {

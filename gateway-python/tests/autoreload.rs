@@ -17,10 +17,19 @@ fn an_edited_module_is_served_after_the_restart() {
     let app = write(&dir, "live.py", &page("first version"));
     let server = Deployed::start_program(
         program(),
-        &["--http", "127.0.0.1:0", "--wsgi-file", app.to_str().unwrap(), "--py-autoreload"],
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--wsgi-file",
+            app.to_str().unwrap(),
+            "--py-autoreload",
+        ],
         1,
     );
-    assert_eq!(body(&get(&format!("http://{}/", server.addr(0)), &[])), "first version");
+    assert_eq!(
+        body(&get(&format!("http://{}/", server.addr(0)), &[])),
+        "first version"
+    );
     // Past the watcher's first look (it polls every second), and a later modification time.
     std::thread::sleep(std::time::Duration::from_millis(1500));
     write(&dir, "live.py", &page("second version"));
@@ -28,6 +37,9 @@ fn an_edited_module_is_served_after_the_restart() {
     let listening = server.wait_for_line("listening on ");
     let rest = &listening[listening.find("://").unwrap() + 3..];
     let addr = &rest[..rest.find(' ').unwrap()];
-    assert_eq!(body(&get(&format!("http://{addr}/"), &[])), "second version");
+    assert_eq!(
+        body(&get(&format!("http://{addr}/"), &[])),
+        "second version"
+    );
     server.stop();
 }

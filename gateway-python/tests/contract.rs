@@ -137,15 +137,26 @@ fn server(venv: &std::path::Path) -> Deployed {
     write(&dir, "contract_app.py", APP);
     serve(
         venv,
-        &["--chdir", dir.to_str().unwrap(), "--module", "contract_app:unvalidated", "--threads", "4",
-          "--max-body-size", "8MiB"],
+        &[
+            "--chdir",
+            dir.to_str().unwrap(),
+            "--module",
+            "contract_app:unvalidated",
+            "--threads",
+            "4",
+            "--max-body-size",
+            "8MiB",
+        ],
         1,
     )
 }
 
 /// Asserts that nothing in `log` says a validator assertion fired.
 fn no_assertion(log: &str) {
-    assert!(!log.contains("AssertionError"), "a validator assertion fired:\n{log}");
+    assert!(
+        !log.contains("AssertionError"),
+        "a validator assertion fired:\n{log}"
+    );
 }
 
 #[test]
@@ -157,7 +168,12 @@ fn get_head_post_and_streams_pass_the_validator() {
     // wsgi.input: read(n), readline(), readline(size), readlines(), from a chunked upload.
     let echo = get(
         &format!("{base}/echo"),
-        &["-H", "Transfer-Encoding: chunked", "--data-binary", "abcdef\nxyz\nline 3\nline 4"],
+        &[
+            "-H",
+            "Transfer-Encoding: chunked",
+            "--data-binary",
+            "abcdef\nxyz\nline 3\nline 4",
+        ],
     );
     assert_eq!(status(&echo), 200, "{echo}");
     assert_eq!(body(&echo), "abc|def\n|xy|z\nline 3\nline 4");
@@ -166,7 +182,10 @@ fn get_head_post_and_streams_pass_the_validator() {
     let big = vec![b'x'; 3 << 20];
     let path = temp_dir("py-big").join("big");
     std::fs::write(&path, &big).unwrap();
-    let all = get(&format!("{base}/read-all"), &["--data-binary", &format!("@{}", path.display())]);
+    let all = get(
+        &format!("{base}/read-all"),
+        &["--data-binary", &format!("@{}", path.display())],
+    );
     assert_eq!(body(&all), "3145728 bytes");
 
     // HEAD: the head GET would have, no body.
@@ -180,12 +199,20 @@ fn get_head_post_and_streams_pass_the_validator() {
     assert_eq!(body(&generated), "chunk 0;chunk 1;chunk 2;");
     // A streamed generator: 200 KB in 200 chunks, sent chunked.
     let streamed = get(&format!("{base}/stream"), &[]);
-    assert!(streamed.to_ascii_lowercase().contains("transfer-encoding: chunked"), "{streamed}");
+    assert!(
+        streamed
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{streamed}"
+    );
     assert_eq!(body(&streamed).len(), 200_000);
     assert!(body(&streamed).starts_with("00000...") && body(&streamed).contains("00199."));
 
     // write(), exc_info replacing an unsent head, the reason phrase kept.
-    assert_eq!(body(&get(&format!("{base}/write"), &[])), "written, returned");
+    assert_eq!(
+        body(&get(&format!("{base}/write"), &[])),
+        "written, returned"
+    );
     let replaced = get(&format!("{base}/exc-info"), &[]);
     assert_eq!(status(&replaced), 503, "{replaced}");
     assert_eq!(body(&replaced), "replaced");
@@ -199,7 +226,12 @@ fn get_head_post_and_streams_pass_the_validator() {
 
     // wsgi.file_wrapper around a real file: served from its position, 100000 bytes.
     let file = get(&format!("{base}/file"), &[]);
-    assert_eq!(body(&file).len(), 100_000, "{}", &file[..200.min(file.len())]);
+    assert_eq!(
+        body(&file).len(),
+        100_000,
+        "{}",
+        &file[..200.min(file.len())]
+    );
     assert!(body(&file).bytes().all(|b| b == b'F'));
 
     // wsgi.errors goes to the log.
@@ -228,14 +260,20 @@ fn the_environ_is_a_dict_of_native_strings_with_every_key() {
     assert!(text.contains("SERVER_PROTOCOL='HTTP/1.0'"), "{text}");
     assert!(text.contains("REMOTE_ADDR='127.0.0.1'"), "{text}");
     assert!(text.contains("REMOTE_PORT='"), "{text}");
-    assert!(text.contains(&format!("SERVER_PORT='{}'", addr.port())), "{text}");
+    assert!(
+        text.contains(&format!("SERVER_PORT='{}'", addr.port())),
+        "{text}"
+    );
     assert!(text.contains("HTTP_X_NAME='nÃ¤me'"), "{text}");
     assert!(text.contains("types=['str']"), "{text}");
     assert!(text.contains("dict=True"), "{text}");
     assert!(text.contains("terminated=True"), "{text}");
     assert!(text.contains("version=(1, 0)"), "{text}");
     let http11 = get(&format!("http://{addr}/environ"), &[]);
-    assert!(body(&http11).contains("SERVER_PROTOCOL='HTTP/1.1'"), "{http11}");
+    assert!(
+        body(&http11).contains("SERVER_PROTOCOL='HTTP/1.1'"),
+        "{http11}"
+    );
     no_assertion(&lines_until_quiet(&server));
     server.stop();
 }
@@ -253,7 +291,9 @@ fn an_exception_answers_500_with_the_traceback_in_the_log() {
 
     // An exception after the head went out: the body breaks off (no final chunk), logged.
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     stream
         .write_all(b"GET /breaks-off HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
@@ -262,7 +302,10 @@ fn an_exception_answers_500_with_the_traceback_in_the_log() {
     let response = String::from_utf8_lossy(&response);
     assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
     assert!(response.contains("first part;"), "{response}");
-    assert!(!response.ends_with("0\r\n\r\n"), "a broken body must not look complete: {response}");
+    assert!(
+        !response.ends_with("0\r\n\r\n"),
+        "a broken body must not look complete: {response}"
+    );
     lines_until(&server, "RuntimeError: broke off mid-body");
     server.stop();
 }
@@ -284,7 +327,10 @@ fn a_sleeping_request_lets_the_other_threads_run() {
         .map(|r| r.join().unwrap().parse::<u32>().unwrap())
         .max()
         .unwrap();
-    assert!(most >= 2, "requests never overlapped (at most {most} at once)");
+    assert!(
+        most >= 2,
+        "requests never overlapped (at most {most} at once)"
+    );
     server.stop();
 }
 

@@ -31,7 +31,10 @@ fn project(venv: &Path) -> PathBuf {
             String::from_utf8_lossy(&output.stderr)
         );
     };
-    run(venv.join("bin/django-admin"), &["startproject", "mysite", "."]);
+    run(
+        venv.join("bin/django-admin"),
+        &["startproject", "mysite", "."],
+    );
     let settings = dir.join("mysite/settings.py");
     let text = std::fs::read_to_string(&settings).unwrap();
     let text = text.replace("ALLOWED_HOSTS = []", "ALLOWED_HOSTS = ['*']")
@@ -39,7 +42,10 @@ fn project(venv: &Path) -> PathBuf {
     std::fs::write(&settings, text).unwrap();
     let python = venv.join("bin/python");
     run(python.clone(), &["manage.py", "migrate", "--noinput"]);
-    run(python.clone(), &["manage.py", "createsuperuser", "--noinput"]);
+    run(
+        python.clone(),
+        &["manage.py", "createsuperuser", "--noinput"],
+    );
     run(python, &["manage.py", "collectstatic", "--noinput"]);
     dir
 }
@@ -66,7 +72,9 @@ fn tour(base: &str, jar: &Path) {
     let admin = get(&format!("{base}/admin/"), &[]);
     assert_eq!(status(&admin), 302, "{admin}");
     assert!(
-        admin.to_ascii_lowercase().contains("location: /admin/login/?next=/admin/"),
+        admin
+            .to_ascii_lowercase()
+            .contains("location: /admin/login/?next=/admin/"),
         "{admin}"
     );
 
@@ -109,7 +117,11 @@ fn tour(base: &str, jar: &Path) {
     // Collected static files, served by --static-map (Django serves none under WSGI).
     let css = get(&format!("{base}/static/admin/css/base.css"), &[]);
     assert_eq!(status(&css), 200, "{}", &css[..css.len().min(300)]);
-    assert!(css.to_ascii_lowercase().contains("content-type: text/css"), "{}", &css[..300]);
+    assert!(
+        css.to_ascii_lowercase().contains("content-type: text/css"),
+        "{}",
+        &css[..300]
+    );
 }
 
 fn serve_django(venv: &Path, dir: &Path, extra: &[&str], listeners: usize) -> Deployed {
@@ -138,7 +150,10 @@ fn a_new_django_project_works_directly_and_behind_nginx() {
         &["--socket", &socket_arg, "--chmod-socket", "666"],
         2,
     );
-    tour(&format!("http://{}", server.addr(0)), &dir.join("jar-direct"));
+    tour(
+        &format!("http://{}", server.addr(0)),
+        &dir.join("jar-direct"),
+    );
 
     if have("nginx") {
         let port = free_port();

@@ -31,7 +31,12 @@ fn flask_streams_a_generator_and_takes_an_upload() {
     write(&dir, "flask_app.py", APP);
     let server = serve(
         &venv,
-        &["--chdir", dir.to_str().unwrap(), "--module", "flask_app:app"],
+        &[
+            "--chdir",
+            dir.to_str().unwrap(),
+            "--module",
+            "flask_app:app",
+        ],
         1,
     );
     let base = format!("http://{}", server.addr(0));
@@ -39,7 +44,9 @@ fn flask_streams_a_generator_and_takes_an_upload() {
     let streamed = get(&format!("{base}/count/5000"), &[]);
     assert_eq!(status(&streamed), 200, "{streamed}");
     assert!(
-        streamed.to_ascii_lowercase().contains("transfer-encoding: chunked"),
+        streamed
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
         "a generator is streamed, not buffered: {}",
         &streamed[..300]
     );
@@ -51,14 +58,30 @@ fn flask_streams_a_generator_and_takes_an_upload() {
     let path = dir.join("report.bin");
     std::fs::write(&path, &document).unwrap();
     let expected = {
-        let output = std::process::Command::new("sha256sum").arg(&path).output().unwrap();
-        String::from_utf8(output.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
+        let output = std::process::Command::new("sha256sum")
+            .arg(&path)
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
     };
     let uploaded = get(
         &format!("{base}/upload"),
-        &["-F", &format!("document=@{}", path.display()), "-F", "note=quarterly"],
+        &[
+            "-F",
+            &format!("document=@{}", path.display()),
+            "-F",
+            "note=quarterly",
+        ],
     );
     assert_eq!(status(&uploaded), 200, "{uploaded}");
-    assert_eq!(body(&uploaded), format!("report.bin 400000 {expected} quarterly"));
+    assert_eq!(
+        body(&uploaded),
+        format!("report.bin 400000 {expected} quarterly")
+    );
     server.stop();
 }

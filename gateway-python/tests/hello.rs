@@ -16,10 +16,17 @@ fn the_notes_hello_py_answers_and_its_trace_is_in_the_log() {
     let home = get(&format!("{base}/"), &[]);
     assert_eq!(status(&home), 200, "{home}");
     assert_eq!(body(&home), "<h1>Hello, Web!<h1>");
-    assert!(home.to_ascii_lowercase().contains("content-type: text/html"), "{home}");
+    assert!(
+        home.to_ascii_lowercase()
+            .contains("content-type: text/html"),
+        "{home}"
+    );
     let trace = lines_until(&server, "Elapsed time");
     assert!(trace.contains("Source path:"), "{trace}");
-    assert!(trace.contains("def application(environ, start_response):"), "{trace}");
+    assert!(
+        trace.contains("def application(environ, start_response):"),
+        "{trace}"
+    );
     assert!(trace.contains("body = '<h1>Hello, Web!<h1>'"), "{trace}");
 
     let alice = get(&format!("{base}/Alice"), &[]);
@@ -36,7 +43,10 @@ fn it_runs_the_python_it_was_built_for_with_the_venvs_packages() {
     let Some(venv) = venv() else { return };
     let python = venv.join("bin").join("python");
     let expected = std::process::Command::new(&python)
-        .args(["-c", "import sys; print(sys.version.replace('\\n', ' ')); print(sys.base_prefix)"])
+        .args([
+            "-c",
+            "import sys; print(sys.version.replace('\\n', ' ')); print(sys.base_prefix)",
+        ])
         .output()
         .unwrap();
     let expected = String::from_utf8(expected.stdout).unwrap();
@@ -60,7 +70,11 @@ fn it_runs_the_python_it_was_built_for_with_the_venvs_packages() {
     let venv_text = venv.to_str().unwrap();
     assert_eq!(parts[0], venv_text, "{server_says}");
     assert_eq!(parts[1], base_prefix, "{server_says}");
-    assert!(parts[2].starts_with(venv_text), "pysnooper from {}", parts[2]);
+    assert!(
+        parts[2].starts_with(venv_text),
+        "pysnooper from {}",
+        parts[2]
+    );
     drop(server);
 
     // The start-up line names the same interpreter.
@@ -74,7 +88,10 @@ fn it_runs_the_python_it_was_built_for_with_the_venvs_packages() {
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains(&format!("Python {version}")), "{stderr}");
-    assert!(stderr.contains(&format!("sys.base_prefix {base_prefix}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("sys.base_prefix {base_prefix}")),
+        "{stderr}"
+    );
 }
 
 /// An application that fails to import: one start-up error with the traceback, a non-zero
@@ -87,18 +104,35 @@ fn an_application_that_fails_to_import_stops_start_up_with_its_traceback() {
         "broken.py",
         "import json\n\ndef helper():\n    raise RuntimeError('the database is not configured')\n\nhelper()\n",
     );
-    let output = run_to_end(&["--http", "127.0.0.1:0", "--wsgi-file", broken.to_str().unwrap()]);
+    let output = run_to_end(&[
+        "--http",
+        "127.0.0.1:0",
+        "--wsgi-file",
+        broken.to_str().unwrap(),
+    ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
-    assert!(stderr.contains("Traceback (most recent call last)"), "{stderr}");
-    assert!(stderr.contains("RuntimeError: the database is not configured"), "{stderr}");
-    assert!(stderr.contains("broken.py\", line 4, in helper"), "{stderr}");
+    assert!(
+        stderr.contains("Traceback (most recent call last)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("RuntimeError: the database is not configured"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("broken.py\", line 4, in helper"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("listening on"), "{stderr}");
 
     let output = run_to_end(&["--http", "127.0.0.1:0", "--module", "no_such_module_here"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
-    assert!(stderr.contains("ModuleNotFoundError: No module named 'no_such_module_here'"), "{stderr}");
+    assert!(
+        stderr.contains("ModuleNotFoundError: No module named 'no_such_module_here'"),
+        "{stderr}"
+    );
 
     let output = run_to_end(&["--http", "127.0.0.1:0"]);
     let stderr = String::from_utf8_lossy(&output.stderr);

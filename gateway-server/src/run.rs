@@ -29,7 +29,10 @@ use gateway_core::Application;
 /// }
 /// ```
 pub fn run(app: impl Application) -> crate::Result<()> {
-    run_with(|command| command, |_: NoOptions, _: &Serving| Ok::<_, crate::Error>(app))
+    run_with(
+        |command| command,
+        |_: NoOptions, _: &Serving| Ok::<_, crate::Error>(app),
+    )
 }
 
 /// Options a program adds to [`run`]'s command line: none.

@@ -33,7 +33,9 @@ pub fn venv() -> Option<PathBuf> {
             std::env::var("CI").as_deref() != Ok("true"),
             "TEST_PYTHON_VENV names no virtualenv, and CI=true: .ci/run makes one"
         );
-        eprintln!("skipped: TEST_PYTHON_VENV is not set to a virtualenv with pysnooper, Django and Flask");
+        eprintln!(
+            "skipped: TEST_PYTHON_VENV is not set to a virtualenv with pysnooper, Django and Flask"
+        );
     }
     venv
 }
@@ -41,13 +43,20 @@ pub fn venv() -> Option<PathBuf> {
 /// The gateway-python binary, its environment cleared of what would change its options.
 pub fn program() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_gateway-python"));
-    command.env_remove("GATEWAY_CONFIG").env_remove("VIRTUAL_ENV");
+    command
+        .env_remove("GATEWAY_CONFIG")
+        .env_remove("VIRTUAL_ENV");
     command
 }
 
 /// gateway-python serving on one HTTP port (and whatever else `args` add).
 pub fn serve(venv: &std::path::Path, args: &[&str], listeners: usize) -> Deployed {
-    let mut all = vec!["--http", "127.0.0.1:0", "--virtualenv", venv.to_str().unwrap()];
+    let mut all = vec![
+        "--http",
+        "127.0.0.1:0",
+        "--virtualenv",
+        venv.to_str().unwrap(),
+    ];
     all.extend_from_slice(args);
     Deployed::start_program(program(), &all, listeners)
 }
