@@ -16,7 +16,8 @@
 # share the machine's cores (no pinning), as on a small VM.
 #
 # Environment: BENCH_PROCESSES (default 2), the process count of granian, uWSGI and gunicorn;
-# GATEWAY_THREADS (default: gateway-python's default), its --threads. gateway-python runs
+# GATEWAY_THREADS (default: gateway-python's default), its --threads; BENCH_ONLY, the servers
+# to run besides raw hyper (gateway-python granian-1 granian-2 uwsgi gunicorn). gateway-python runs
 # one process (its --workers comes with another change); the table says so.
 #
 # Only ever talks to 127.0.0.1. Every server it starts it stops by PID, also on Ctrl-C.
@@ -128,6 +129,7 @@ to_ms() { # wrk latency (123.45us, 1.2ms, 1.1s) in ms
 }
 
 LABELS=(hyper gateway-python granian-1 granian-2 uwsgi gunicorn)
+if [[ -n ${BENCH_ONLY:-} ]]; then read -r -a LABELS <<<"hyper $BENCH_ONLY"; fi
 results="$work/results.tsv"
 hz=$(getconf CLK_TCK)
 for round in $(seq "$ROUNDS"); do
