@@ -6,10 +6,14 @@ use clap::Args;
 use std::path::PathBuf;
 
 /// Interpreter threads when `--threads` is not given. Python runs one thread at a time (the
-/// GIL), so more threads only help while requests wait in I/O (`time.sleep`, a database);
-/// each extra thread that wants the GIL costs a hand-over (measured in the prototype: two
-/// threads contending made each call about 10x dearer). A few threads keep a slow request
-/// from stalling the others; `--workers` scales past one GIL.
+/// GIL), so more threads mostly help while requests wait in I/O (`time.sleep`, a database):
+/// a few keep one slow request from stalling the others; `--workers` scales past one GIL.
+/// Measured with `bench/python.sh` (hello app, one process, ratio to raw hyper in the same
+/// run, a loaded 2-core machine): 1 thread 0.57, 2 threads 0.77, 4 threads 0.88, 8 threads
+/// 1.09 once (noisy). A lone thread loses most: it sleeps on the channel whenever the queue
+/// is empty and every wake-up is a scheduler round trip (yielding a few times before
+/// sleeping made it worse still, 0.37). 4 is a middle: more threads are more GIL hand-overs
+/// when requests do block.
 pub(crate) const DEFAULT_THREADS: &str = "4";
 
 /// The Python options.
