@@ -80,14 +80,14 @@ fn answer(py: Python<'_>, result: Bound<'_, PyAny>, threads: &Interpreters, repl
     }
     if let Ok(wrapper) = result.cast::<FileWrapperType>() {
         if let Some(body) = wrapper.get().native_body(py) {
-            let close = CloseLater {
-                result: Some(result.unbind()),
-                threads: threads.clone(),
+            let closing = Closing {
+                body,
+                _close: CloseLater {
+                    result: Some(result.unbind()),
+                    threads: threads.clone(),
+                },
             };
-            let _ = reply.send(Body::from_results(body.map(move |chunk| {
-                let _keep_until_done = &close;
-                chunk
-            })));
+            let _ = reply.send(Body::from_results(closing));
             return;
         }
     }
@@ -188,6 +188,20 @@ fn stream(py: Python<'_>, result: &Bound<'_, PyAny>, reply: Reply) {
         if stop || !sent {
             return; // dropping `chunks` ends the body; an error ends it as failed
         }
+    }
+}
+
+/// A body the server reads without Python, and the response object to close after it.
+struct Closing<I> {
+    body: I,
+    _close: CloseLater,
+}
+
+impl<I: Iterator> Iterator for Closing<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        self.body.next()
     }
 }
 

@@ -6,6 +6,7 @@
 #[path = "../../../tests/deployed/mod.rs"]
 pub mod deployed;
 
+#[allow(unused_imports)] // each test file uses a part
 pub use deployed::{curl, have, temp_dir, Deployed};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
