@@ -53,6 +53,31 @@ fn it_runs_the_python_it_was_built_for_with_the_venvs_packages() {
     let mut expected = expected.lines();
     let (version, base_prefix) = (expected.next().unwrap(), expected.next().unwrap());
 
+    // The binary's run-time search path names the libpython of that Python.
+    if have("readelf") {
+        let libdir = std::process::Command::new(&python)
+            .args([
+                "-c",
+                "import sysconfig; print(sysconfig.get_config_var('LIBDIR'))",
+            ])
+            .output()
+            .unwrap();
+        let libdir = String::from_utf8(libdir.stdout).unwrap();
+        let dynamic = std::process::Command::new("readelf")
+            .args(["-d", env!("CARGO_BIN_EXE_gateway-python")])
+            .output()
+            .unwrap();
+        let dynamic = String::from_utf8_lossy(&dynamic.stdout);
+        let runpath = dynamic
+            .lines()
+            .find(|line| line.contains("(RUNPATH)") || line.contains("(RPATH)"))
+            .unwrap_or_else(|| panic!("no RUNPATH in the binary:\n{dynamic}"));
+        assert!(
+            runpath.contains(libdir.trim()),
+            "{runpath} (LIBDIR {libdir})"
+        );
+    }
+
     let dir = temp_dir("py-which");
     // pysnooper is only in the venv: importing it proves the venv's packages are seen.
     let app = write(
