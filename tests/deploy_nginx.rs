@@ -5,7 +5,7 @@
 
 mod deployed;
 
-use deployed::nginx::{free_port, Nginx};
+use deployed::nginx::{self, free_port, Nginx};
 use deployed::{curl, have, temp_dir};
 use gateway::{Body, Environ, Server, StartResponse};
 use std::io::Read;
@@ -50,27 +50,11 @@ fn app(environ: &Environ, start_response: StartResponse) -> Body {
     .into_bytes()])
 }
 
+/// nginx with a location for each way in: uwsgi over TCP (mounted at /app), uwsgi over
+/// the unix socket, and proxy_pass to the HTTP listener.
 fn start_nginx(dir: &Path, port: u16, uwsgi: SocketAddr, unix: &Path, http: SocketAddr) -> Nginx {
-    let d = dir.display();
-    let conf = format!(
-        r#"daemon off;
-master_process off;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log info;
-events {{ worker_connections 64; }}
-http {{
-    access_log {d}/access.log;
-    client_body_temp_path {d}/client_body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    large_client_header_buffers 4 32k;
-    client_max_body_size 20m;
-    server {{
-        listen 127.0.0.1:{port};
-        location /app/ {{
+    let locations = format!(
+        r#"        location /app/ {{
             include /etc/nginx/uwsgi_params;
             uwsgi_param SCRIPT_NAME /app;
             uwsgi_pass {uwsgi};
@@ -85,13 +69,10 @@ http {{
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
-        }}
-    }}
-}}
-"#,
+        }}"#,
         unix = unix.display()
     );
-    Nginx::start(dir, port, &conf)
+    nginx::start_nginx(dir, port, &locations)
 }
 
 #[test]

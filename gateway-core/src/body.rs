@@ -65,6 +65,7 @@ enum Kind {
     Once(Bytes),
     Chunks(std::vec::IntoIter<Bytes>),
     Lazy(Box<dyn Iterator<Item = Bytes> + Send>),
+    Fallible(Box<dyn Iterator<Item = Result<Bytes, ContractError>> + Send>),
     Failed(Option<ContractError>),
     /// An application's `Err(HttpError)`: an answer that replaces the response.
     Answer(Box<HttpError>),
@@ -89,6 +90,18 @@ impl Body {
         }
     }
 
+    /// A lazy body whose chunks may fail: an `Err` ends the body as [`failed`](Self::failed)
+    /// does (a 500 while nothing was sent, else a truncated response). For a host that
+    /// pulls another language's iterator (gateway-python), whose exceptions come mid-body.
+    pub fn from_results<I>(chunks: I) -> Self
+    where
+        I: Iterator<Item = Result<Bytes, ContractError>> + Send + 'static,
+    {
+        Self {
+            kind: Kind::Fallible(Box::new(chunks)),
+        }
+    }
+
     /// A body that fails when pulled: the response becomes a 500 and `error` goes to
     /// `wsgi.errors`. This is what an `Err` returned by an application turns into, unless
     /// the error is (or holds) an [`HttpError`]: then it is that answer (see
@@ -110,7 +123,7 @@ impl Body {
 
     /// Whether every chunk is already in memory, so pulling it can never block.
     pub fn is_in_memory(&self) -> bool {
-        !matches!(self.kind, Kind::Lazy(_))
+        !matches!(self.kind, Kind::Lazy(_) | Kind::Fallible(_))
     }
 }
 
@@ -144,6 +157,7 @@ impl Iterator for Body {
             },
             Kind::Chunks(chunks) => chunks.next().map(Ok),
             Kind::Lazy(chunks) => chunks.next().map(Ok),
+            Kind::Fallible(chunks) => chunks.next(),
             Kind::Failed(error) => error.take().map(Err),
             // Pulled before anyone gave the answer to `start_response`: too late to answer.
             Kind::Answer(_) => match std::mem::replace(&mut self.kind, Kind::Empty) {
@@ -161,6 +175,7 @@ impl Iterator for Body {
             Kind::Once(_) => (1, Some(1)),
             Kind::Chunks(chunks) => chunks.size_hint(),
             Kind::Lazy(chunks) => chunks.size_hint(),
+            Kind::Fallible(chunks) => chunks.size_hint(),
             Kind::Failed(error) => (error.is_some() as usize, Some(error.is_some() as usize)),
             Kind::Answer(_) => (1, Some(1)),
         }
@@ -173,7 +188,7 @@ impl fmt::Debug for Body {
             Kind::Empty => "empty",
             Kind::Once(_) => "one chunk",
             Kind::Chunks(_) => "chunks",
-            Kind::Lazy(_) => "lazy",
+            Kind::Lazy(_) | Kind::Fallible(_) => "lazy",
             Kind::Failed(_) => "failed",
             Kind::Answer(_) => "answer",
         };

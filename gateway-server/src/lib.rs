@@ -60,5 +60,5 @@ mod worker;
 pub use cli::port_from_args;
 pub use error::{Error, Result};
 pub use logs::on_reopen_logs;
-pub use run::run;
+pub use run::{run, run_with, Serving};
 pub use server::{make_server, Server, ServerBuilder, ShutdownHandle};

@@ -29,12 +29,57 @@ use gateway_core::Application;
 /// }
 /// ```
 pub fn run(app: impl Application) -> crate::Result<()> {
-    let (config, action) = match Config::load(std::env::args_os(), std::env::vars_os()) {
-        Ok(loaded) => loaded,
-        // clap's own exit: 0 after --help / --version, 2 with its message on a bad flag.
-        Err(ConfigError::Cli(error)) => error.exit(),
-        Err(error) => exit_bad_config(&error),
-    };
+    run_with(
+        |command| command,
+        |_: NoOptions, _: &Serving| Ok::<_, crate::Error>(app),
+    )
+}
+
+/// Options a program adds to [`run`]'s command line: none.
+#[derive(clap::Args)]
+struct NoOptions {}
+
+/// What [`run_with`]'s `make` is told about the server it makes the application for.
+#[derive(Debug)]
+pub struct Serving {
+    threads: usize,
+}
+
+impl Serving {
+    /// `--threads`: how many applications may run at once (a program that runs its
+    /// application on threads of its own, like `gateway-python`, sizes them by it).
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+}
+
+/// [`run`] for a program with options of its own, like `gateway-python`'s `--module`: the
+/// options `X` join the same command line, `GATEWAY_*` environment variables and config
+/// file as the server's, and `command` may rename the command or change an option's default
+/// (`gateway-python` defaults `--threads` to a few interpreter threads).
+///
+/// `make` builds the application from `X` once the configuration is read and valid, only in
+/// the process that serves, before the I/O threads start and before any listener is bound:
+/// an `Err` (an application that fails to import) is returned at once, so nothing is ever
+/// served without an application.
+pub fn run_with<X, A, E>(
+    command: impl FnOnce(clap::Command) -> clap::Command,
+    make: impl FnOnce(X, &Serving) -> Result<A, E>,
+) -> crate::Result<()>
+where
+    X: clap::Args + clap::FromArgMatches,
+    A: Application,
+    E: Into<crate::Error>,
+{
+    let augment = |cli: clap::Command| command(X::augment_args(cli));
+    let (config, action, matches) =
+        match Config::load_with(std::env::args_os(), std::env::vars_os(), augment) {
+            Ok(loaded) => loaded,
+            // clap's own exit: 0 after --help / --version, 2 with its message on a bad flag.
+            Err(ConfigError::Cli(error)) => error.exit(),
+            Err(error) => exit_bad_config(&error),
+        };
+    let extra = X::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     match action {
         Action::PrintConfig => {
             print!("{}", config.to_toml());
@@ -55,10 +100,16 @@ pub fn run(app: impl Application) -> crate::Result<()> {
         Some(path) if !is_worker => Some(crate::pidfile::Pidfile::create(path)?),
         _ => None,
     };
+    // The master runs no application code: `make` (a Python import, say) runs only in the
+    // processes that serve.
     #[cfg(unix)]
     if options.workers >= 1 && !is_worker {
         return crate::master::serve(options, specs(options).collect());
     }
+    let serving = Serving {
+        threads: options.threads.0,
+    };
+    let app = make(extra, &serving).map_err(Into::into)?;
     let server = builder(options).build(app)?;
     server.serve_forever()?;
     Ok(())

@@ -65,12 +65,17 @@ pub struct Deployed {
 impl Deployed {
     /// Starts the binary with `args` and waits for `listeners` start-up lines.
     pub fn start(args: &[&str], listeners: usize) -> Self {
-        Self::start_binary(&binary(), args, listeners)
+        Self::start_program(Command::new(binary()), args, listeners)
     }
 
     /// Like [`start`](Self::start), with another copy of the binary.
     pub fn start_binary(binary: &std::path::Path, args: &[&str], listeners: usize) -> Self {
-        let mut command = Command::new(binary);
+        Self::start_program(Command::new(binary), args, listeners)
+    }
+
+    /// Starts `command` (another gateway binary, such as gateway-python, with its
+    /// environment set) with `args` and waits for `listeners` start-up lines.
+    pub fn start_program(mut command: Command, args: &[&str], listeners: usize) -> Self {
         command
             .args(args)
             .env_remove("GATEWAY_CONFIG")

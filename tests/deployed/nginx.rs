@@ -61,3 +61,33 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// Starts nginx in `dir` listening on `port`, with `locations` (nginx `location` blocks) in
+/// its one server, and waits until it accepts connections.
+pub fn start_nginx(dir: &Path, port: u16, locations: &str) -> Nginx {
+    let d = dir.display();
+    let conf = format!(
+        r#"daemon off;
+master_process off;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log info;
+events {{ worker_connections 64; }}
+http {{
+    access_log {d}/access.log;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    large_client_header_buffers 4 32k;
+    client_max_body_size 20m;
+    server {{
+        listen 127.0.0.1:{port};
+{locations}
+    }}
+}}
+"#
+    );
+    Nginx::start(dir, port, &conf)
+}

@@ -53,12 +53,26 @@ pub(crate) struct Config {
 
 impl Config {
     /// Reads `args` (the program name first) and `env` (and the file they name): for a
-    /// program, `Config::load(std::env::args_os(), std::env::vars_os())`.
+    /// test, `Config::load(args, env)`.
+    #[cfg(test)] // programs go through `load_with` (see `run_with`)
     pub(crate) fn load(
         args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
         env: impl IntoIterator<Item = (OsString, OsString)>,
     ) -> Result<(Self, Action), ConfigError> {
-        let mut command = Cli::command();
+        let (config, action, _) = Self::load_with(args, env, |command| command)?;
+        Ok((config, action))
+    }
+
+    /// [`load`](Self::load) for a program whose command line has options of its own
+    /// (`gateway-python`'s `--module`): `augment` adds them to the command, so they are read
+    /// from flags, `GATEWAY_*` variables and the file like every other option, and the final
+    /// matches are returned for the program to read them from.
+    pub(crate) fn load_with(
+        args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+        env: impl IntoIterator<Item = (OsString, OsString)>,
+        augment: impl FnOnce(clap::Command) -> clap::Command,
+    ) -> Result<(Self, Action, clap::ArgMatches), ConfigError> {
+        let mut command = augment(Cli::command());
         let keys: Vec<Key> = command
             .get_arguments()
             .filter_map(|arg| {
@@ -142,7 +156,7 @@ impl Config {
             (true, false) => Action::CheckConfig,
             (false, false) => Action::Serve,
         };
-        Ok((Self { options, settings }, action))
+        Ok((Self { options, settings }, action, matches))
     }
 }
 

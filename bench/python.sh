@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Benchmark gateway-python against granian, uWSGI and gunicorn serving the same Python hello
+# application (the note's hello.py without pysnooper), with raw hyper serving Rust as the
+# reference.
+#
+#   bash bench/python.sh [SECONDS_PER_RUN (default 5)] [ROUNDS (default 3)]
+#
+# Builds gateway-python and bench's hyper-hello (release), makes a virtualenv of its own
+# (target/bench-python-venv, from the python3 gateway-python is built against) with granian,
+# uWSGI (pip builds it: it needs the Python headers) and gunicorn. Each round runs every
+# server in turn on a free 127.0.0.1 port: a check that `GET /` answers the hello, 2 s of
+# warm-up load, then wrk -t1 -c64 --latency for SECONDS_PER_RUN. Measured: requests/s, p50
+# and p99 latency (wrk), server CPU µs per request (utime + stime of the server's process
+# tree from /proc, read before and after the measured run), peak memory (VmHWM summed over
+# the process tree). The table shows the median of the rounds. Load generator and servers
+# share the machine's cores (no pinning), as on a small VM.
+#
+# Environment: BENCH_PROCESSES (default 2), the process count of granian, uWSGI and gunicorn;
+# GATEWAY_THREADS (default: gateway-python's default), its --threads; BENCH_ONLY, the servers
+# to run besides raw hyper (gateway-python granian-1 granian-2 uwsgi gunicorn). gateway-python runs
+# one process (its --workers comes with another change); the table says so.
+#
+# Only ever talks to 127.0.0.1. Every server it starts it stops by PID, also on Ctrl-C.
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+
+DURATION=${1:-5}
+ROUNDS=${2:-3}
+PROCESSES=${BENCH_PROCESSES:-2}
+HOST=127.0.0.1
+EXPECTED='<h1>Hello, Web!<h1>'
+command -v wrk >/dev/null || { apt-get update && apt-get install -y wrk; }
+
+target=${CARGO_TARGET_DIR:-target}
+cargo build --quiet --release -p wsgi-gateway-python -p gateway-bench --bin gateway-python --bin hyper-hello
+venv=target/bench-python-venv
+if ! "$venv/bin/python" -c 'import granian' 2>/dev/null || ! [ -x "$venv/bin/uwsgi" ] || ! [ -x "$venv/bin/gunicorn" ]; then
+    "$(python3 -c 'import sys; print(sys.executable)')" -m venv "$venv"
+    "$venv/bin/pip" install --quiet granian uwsgi gunicorn
+fi
+work=$(mktemp -d)
+cat >"$work/hello_bench.py" <<'PY'
+def application(environ, start_response):
+    start_response('200 OK', [('Content-Type', 'text/html')])
+    body = '<h1>Hello, %s!<h1>' % (environ['PATH_INFO'][1:] or 'Web')
+    return [body.encode('utf-8')]
+PY
+
+server_pid=
+stop_server() {
+    if [[ -n $server_pid ]]; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
+        kill -KILL "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
+    fi
+}
+trap 'stop_server; rm -rf "$work"' EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# The PIDs of a process and all its descendants.
+tree() {
+    local pids=($1) i=0
+    while ((i < ${#pids[@]})); do
+        local children
+        children=$(cat /proc/"${pids[$i]}"/task/*/children 2>/dev/null || true)
+        for child in $children; do pids+=("$child"); done
+        i=$((i + 1))
+    done
+    echo "${pids[@]}"
+}
+# CPU ticks (utime + stime) of the tree.
+ticks() {
+    local total=0
+    for pid in $(tree "$1"); do
+        local stat
+        stat=$(cat /proc/"$pid"/stat 2>/dev/null) || continue
+        stat=${stat##*) }
+        read -r -a f <<<"$stat"
+        total=$((total + f[11] + f[12]))
+    done
+    echo $total
+}
+# Peak resident memory (VmHWM, KiB) summed over the tree.
+peak_kib() {
+    local total=0
+    for pid in $(tree "$1"); do
+        local hwm
+        hwm=$(awk '/^VmHWM/ {print $2}' /proc/"$pid"/status 2>/dev/null || echo 0)
+        total=$((total + ${hwm:-0}))
+    done
+    echo $total
+}
+
+start() { # label port
+    local label=$1 port=$2
+    case $label in
+    hyper) "$target/release/hyper-hello" "$port" >/dev/null 2>&1 & ;;
+    gateway-python)
+        "$target/release/gateway-python" --http "$HOST:$port" --wsgi-file "$work/hello_bench.py" \
+            ${GATEWAY_THREADS:+--threads "$GATEWAY_THREADS"} >/dev/null 2>&1 & ;;
+    granian-1 | granian-2)
+        (cd "$work" && exec "$OLDPWD/$venv/bin/granian" --interface wsgi --host "$HOST" --port "$port" \
+            --workers "${label#granian-}" --log-level error --no-ws hello_bench:application) >/dev/null 2>&1 & ;;
+    uwsgi)
+        "$venv/bin/uwsgi" --http-socket "$HOST:$port" --wsgi-file "$work/hello_bench.py" \
+            --processes "$PROCESSES" --master --disable-logging --die-on-term >/dev/null 2>&1 & ;;
+    gunicorn)
+        (cd "$work" && exec "$OLDPWD/$venv/bin/gunicorn" -w "$PROCESSES" -k gthread --threads 4 \
+            -b "$HOST:$port" --log-level error hello_bench:application) >/dev/null 2>&1 & ;;
+    esac
+    server_pid=$!
+    for _ in $(seq 200); do
+        if [[ $(curl -s --max-time 2 "http://$HOST:$port/" 2>/dev/null || true) == "$EXPECTED"* ]] ||
+            [[ $label == hyper && -n $(curl -s --max-time 2 "http://$HOST:$port/" 2>/dev/null || true) ]]; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "python.sh: $label did not answer the hello" >&2
+    return 1
+}
+
+to_ms() { # wrk latency (123.45us, 1.2ms, 1.1s) in ms
+    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+
+LABELS=(hyper gateway-python granian-1 granian-2 uwsgi gunicorn)
+if [[ -n ${BENCH_ONLY:-} ]]; then read -r -a LABELS <<<"hyper $BENCH_ONLY"; fi
+results="$work/results.tsv"
+hz=$(getconf CLK_TCK)
+for round in $(seq "$ROUNDS"); do
+    for label in "${LABELS[@]}"; do
+        port=$(free_port)
+        start "$label" "$port"
+        wrk -t1 -c64 -d2s "http://$HOST:$port/" >/dev/null 2>&1 || true
+        before=$(ticks "$server_pid")
+        out=$(wrk -t1 -c64 -d"${DURATION}s" --latency "http://$HOST:$port/")
+        after=$(ticks "$server_pid")
+        peak=$(peak_kib "$server_pid")
+        stop_server
+        rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+        requests=$(awk '/requests in/ {print $1}' <<<"$out")
+        p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
+        p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+        errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
+        cpu_us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$label" "$rps" "$p50" "$p99" "$cpu_us" "$((peak / 1024))" "$errors" >>"$results"
+        echo "round $round $label: $rps req/s p50 ${p50}ms p99 ${p99}ms cpu ${cpu_us}us/req peak $((peak / 1024))MiB $errors" >&2
+    done
+done
+
+echo
+echo "wrk -t1 -c64 -d${DURATION}s, hello app, median of $ROUNDS rounds; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo "gateway-python: 1 process, --threads ${GATEWAY_THREADS:-default}; granian-N: N workers; uWSGI and gunicorn (gthread, 4 threads): $PROCESSES processes"
+echo
+printf '| %-15s | %10s | %8s | %8s | %12s | %9s | %8s |\n' server "req/s" "p50 ms" "p99 ms" "CPU µs/req" "peak MiB" "vs hyper"
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' "-----------------" "------------" "----------" "----------" "--------------" "-----------" "----------"
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+hyper_rps=$(awk -F'\t' '$2 == "hyper" {print $3}' "$results" | median)
+for label in "${LABELS[@]}"; do
+    col() { awk -F'\t' -v l="$label" -v c="$1" '$2 == l {print $c}' "$results" | median; }
+    rps=$(col 3)
+    printf '| %-15s | %10.0f | %8s | %8s | %12s | %9s | %8.2f |\n' "$label" "$rps" "$(col 4)" "$(col 5)" "$(col 6)" "$(col 7)" "$(awk -v a="$rps" -v b="$hyper_rps" 'BEGIN {print a / b}')"
+done

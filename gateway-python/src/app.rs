@@ -1,0 +1,68 @@
+//! The Python application as a gateway [`Application`]: the I/O thread that received the
+//! request hands it to an interpreter thread and awaits the body.
+
+use crate::interpreter;
+use crate::options::PythonOptions;
+use crate::response;
+use crate::threads::Interpreters;
+use gateway_core::{Application, Body, Environ, Outcome, StartResponse, StaticFiles};
+use pyo3::{Py, PyAny};
+use std::sync::Arc;
+
+/// A loaded WSGI callable and the threads that call it.
+pub(crate) struct PythonApp {
+    app: Arc<Py<PyAny>>,
+    threads: Interpreters,
+}
+
+impl PythonApp {
+    /// Starts Python as `options` say, loads the application and starts `threads`
+    /// interpreter threads; with `--static-map`, the mapped prefixes are served from disk
+    /// before Python is asked.
+    pub(crate) fn load(
+        options: PythonOptions,
+        threads: usize,
+    ) -> Result<Arc<dyn Application>, interpreter::LoadError> {
+        let loaded = interpreter::load(&options)?;
+        gateway_core::host::log(
+            gateway_core::host::Level::Info,
+            format_args!("loaded {} ({threads} interpreter threads)", loaded.name),
+        );
+        if options.py_autoreload {
+            crate::autoreload::watch();
+        }
+        let threads = Interpreters::start(threads).map_err(|error| {
+            interpreter::LoadError::from(format!("cannot start the interpreter threads: {error}"))
+        })?;
+        let mut app: Arc<dyn Application> = Arc::new(Self {
+            app: Arc::new(loaded.app),
+            threads,
+        });
+        // The first map given is the outermost, so it is looked at first.
+        for (prefix, dir) in options.static_map.into_iter().rev() {
+            app = Arc::new(StaticFiles::new(&prefix, dir, app));
+        }
+        Ok(app)
+    }
+}
+
+impl Application for PythonApp {
+    fn call(&self, environ: Environ, start_response: StartResponse) -> Outcome {
+        let (done, body) = tokio::sync::oneshot::channel();
+        let app = self.app.clone();
+        let threads = self.threads.clone();
+        self.threads.run(Box::new(move |py| {
+            response::call(py, &app, environ, start_response, &threads, done);
+        }));
+        Outcome::Pending(Box::pin(async move {
+            body.await
+                .unwrap_or_else(|_| Body::failed("the interpreter thread stopped"))
+        }))
+    }
+
+    /// False: the call only hands the request to an interpreter thread, and the I/O thread
+    /// awaits the body without blocking (the server's own pool would be a second hand-over).
+    fn blocking(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,95 @@
+//! `start_response(status, response_headers, exc_info=None)` for Python, over the
+//! request's Rust [`StartResponse`], which keeps the head until the first non-empty chunk.
+
+use gateway_core::StartResponse as RustStartResponse;
+use pyo3::exceptions::{PyAssertionError, PyOSError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The `start_response` callable of one request.
+#[pyclass(frozen, module = "gateway", name = "start_response")]
+pub(crate) struct StartResponse {
+    inner: RustStartResponse,
+    /// Whether it was called: a second call needs `exc_info` (PEP 3333).
+    called: AtomicBool,
+}
+
+impl StartResponse {
+    pub(crate) fn new(inner: RustStartResponse) -> Self {
+        Self {
+            inner,
+            called: AtomicBool::new(false),
+        }
+    }
+}
+
+#[pymethods]
+impl StartResponse {
+    /// Records the status and headers (sent with the first non-empty chunk) and returns the
+    /// `write()` callable. With `exc_info` it replaces them while nothing was sent, and
+    /// re-raises the exception once the head went out.
+    #[pyo3(signature = (status, response_headers, exc_info = None))]
+    fn __call__<'py>(
+        slf: &Bound<'py, Self>,
+        status: &Bound<'py, PyAny>,
+        response_headers: &Bound<'py, PyAny>,
+        exc_info: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let this = slf.get();
+        let exc_info = exc_info.filter(|info| !info.is_none());
+        if let Some(info) = exc_info {
+            if this.inner.is_sent() {
+                // PEP 3333: "re-raise the exception" once the headers are out.
+                return Err(PyErr::from_value(info.get_item(1)?));
+            }
+        } else if this.called.load(Ordering::Relaxed) {
+            return Err(PyAssertionError::new_err(
+                "start_response() called a second time without exc_info",
+            ));
+        }
+        let status = status
+            .cast::<PyString>()
+            .map_err(|_| PyTypeError::new_err("the status must be a str ('200 OK')"))?
+            .to_str()?;
+        let list = response_headers.cast::<PyList>().map_err(|_| {
+            PyTypeError::new_err("the response headers must be a list of (name, value) tuples")
+        })?;
+        let mut owned: Vec<(String, String)> = Vec::with_capacity(list.len());
+        for header in list.iter() {
+            let pair = header.cast::<PyTuple>().map_err(|_| {
+                PyTypeError::new_err(format!("a response header must be a tuple, not {header}"))
+            })?;
+            let (name, value): (String, String) = pair.extract()?;
+            // Django writes `Set-Cookie` values with a leading space: trim, do not refuse.
+            let value = value.trim_matches([' ', '\t']).to_owned();
+            owned.push((name, value));
+        }
+        let headers: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        this.called.store(true, Ordering::Relaxed);
+        match exc_info {
+            Some(info) => {
+                let error = info.get_item(1).map(|e| e.to_string()).unwrap_or_default();
+                if let Err(error) = this.inner.with_exc_info(status, &headers, &error) {
+                    return Err(PyAssertionError::new_err(error.to_string()));
+                }
+            }
+            None => {
+                (this.inner)(status, &headers);
+            }
+        }
+        slf.getattr("write")
+    }
+
+    /// PEP 3333's `write(data)`: bytes sent before the returned body.
+    fn write(&self, data: &Bound<'_, PyBytes>) -> PyResult<()> {
+        self.inner
+            .writer()
+            .write_all(data.as_bytes())
+            .map_err(|error| PyOSError::new_err(error.to_string()))
+    }
+}
