@@ -42,6 +42,7 @@ mod transport;
 
 mod config;
 mod forwarded;
+mod handoff;
 mod proxy_protocol;
 mod run;
 mod sniff;

@@ -28,6 +28,7 @@
 //! queue that grows without end. The monitor thread that does the growing reads the threads'
 //! state from atomics, and sleeps while the pool is idle.
 
+use crate::handoff::Job;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use gateway_core::host::{log, Level};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -45,7 +46,27 @@ pub(crate) const STUCK_AFTER: Duration = Duration::from_millis(20);
 pub(crate) const IDLE_RETIREMENT: Duration = Duration::from_secs(10);
 
 /// A job, or `None`: "exit" (sent on close, one per thread).
-type Job = Option<Box<dyn FnOnce() + Send>>;
+type Message = Option<Queued>;
+
+/// A job in the queue; one dropped unrun (the pool closed) is abandoned, so its request
+/// answers instead of waiting forever.
+struct Queued(Option<Arc<dyn Job>>);
+
+impl Queued {
+    fn run(mut self) {
+        if let Some(job) = self.0.take() {
+            job.run();
+        }
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        if let Some(job) = self.0.take() {
+            job.abandon();
+        }
+    }
+}
 
 /// How many threads a [`Pool`] has, and how many jobs may wait for one.
 #[derive(Clone, Copy, Debug)]
@@ -69,8 +90,8 @@ pub(crate) struct Pool {
 }
 
 struct Inner {
-    jobs: Sender<Job>,
-    queue: Receiver<Job>,
+    jobs: Sender<Message>,
+    queue: Receiver<Message>,
     /// One per possible thread: 0 while free, 1 while waiting for a job, else 2 + the
     /// nanoseconds since `epoch` at which its current job started.
     slots: Box<[AtomicU64]>,
@@ -117,11 +138,12 @@ impl Pool {
         Self { inner }
     }
 
-    /// Runs `job` on a pool thread, or refuses it when the queue is full.
-    pub(crate) fn spawn(&self, job: impl FnOnce() + Send + 'static) -> Result<(), Full> {
+    /// Runs `job` on a pool thread, or refuses it when the queue is full (see `handoff.rs`).
+    pub(crate) fn spawn(&self, job: Arc<dyn Job>) -> Result<(), Full> {
+        // A refused job is dropped here unrun: its answer says so, the caller answers 503.
         self.inner
             .jobs
-            .try_send(Some(Box::new(job)))
+            .try_send(Some(Queued(Some(job))))
             .map_err(|_| Full)?;
         if self.inner.monitor_asleep.swap(false, Ordering::SeqCst) {
             if let Some(monitor) = self.inner.monitor.get() {
@@ -173,7 +195,7 @@ impl Inner {
                 Ok(Some(job)) => {
                     let started = self.epoch.elapsed().as_nanos() as u64;
                     self.slots[slot].store(2 + started, Ordering::Release);
-                    job();
+                    job.run();
                     self.slots[slot].store(WAITING, Ordering::Release);
                 }
                 Ok(None) | Err(RecvTimeoutError::Disconnected) => break,
@@ -246,7 +268,13 @@ impl Inner {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::handoff::{hand_off, Reply};
     use std::sync::mpsc;
+
+    /// `f` as a job nobody waits for the answer of.
+    fn job(f: impl FnOnce() + Send + 'static) -> Arc<dyn Job> {
+        hand_off(move |_: Reply<'_>| f()).0
+    }
 
     fn pool(core: usize, max: usize) -> (Pool, tokio::runtime::Runtime) {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -266,7 +294,7 @@ mod tests {
         let (done, finished) = mpsc::channel();
         for i in 0..100 {
             let done = done.clone();
-            pool.spawn(move || done.send(i).unwrap()).unwrap();
+            pool.spawn(job(move || done.send(i).unwrap())).unwrap();
         }
         let mut all: Vec<i32> = finished.iter().take(100).collect();
         all.sort_unstable();
@@ -281,16 +309,16 @@ mod tests {
         let blocked = Arc::new(std::sync::Mutex::new(blocked));
         for _ in 0..3 {
             let blocked = blocked.clone();
-            pool.spawn(move || {
+            pool.spawn(job(move || {
                 let _ = blocked
                     .lock()
                     .unwrap()
                     .recv_timeout(Duration::from_secs(10));
-            })
+            }))
             .unwrap();
         }
         let (done, finished) = mpsc::channel();
-        pool.spawn(move || done.send(()).unwrap()).unwrap();
+        pool.spawn(job(move || done.send(()).unwrap())).unwrap();
         assert!(
             finished.recv_timeout(Duration::from_secs(5)).is_ok(),
             "the quick job ran beside the blocked ones"
