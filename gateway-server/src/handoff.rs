@@ -139,7 +139,7 @@ impl<F: Send + 'static> Drop for Answer<F> {
 }
 
 /// A lock nobody panics while holding (no application code runs under it).
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 

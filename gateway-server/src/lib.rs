@@ -46,6 +46,7 @@ mod handoff;
 mod proxy_protocol;
 mod run;
 mod sniff;
+mod thread_state;
 mod tls;
 #[cfg(unix)]
 mod unix_socket;

@@ -28,11 +28,12 @@
 //! queue that grows without end. The monitor thread that does the growing reads the threads'
 //! state from atomics, and sleeps while the pool is idle.
 
-use crate::handoff::Job;
+use crate::handoff::{lock, Job};
+use crate::thread_state::ThreadState;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use gateway_core::host::{log, Level};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 
@@ -41,6 +42,11 @@ use std::time::{Duration, Instant};
 /// and this pool, a busy thread is often preempted for 2-4 ms, and at 2 ms the pool grew
 /// under plain CPU load (measured: throughput swung between 0.65x and 0.95x run to run).
 pub(crate) const STUCK_AFTER: Duration = Duration::from_millis(20);
+
+/// A call that has run this long on a CPU (not asleep) counts as blocked too: a thread busy
+/// for so long holds its place as a sleeping one does. Below it, only a thread the kernel
+/// has asleep counts (see `thread_state.rs`): one preempted on a busy machine does not.
+pub(crate) const BUSY_STUCK_AFTER: Duration = Duration::from_millis(200);
 
 /// An extra thread (above the core count) with no work for this long exits.
 pub(crate) const IDLE_RETIREMENT: Duration = Duration::from_secs(10);
@@ -95,6 +101,8 @@ struct Inner {
     /// One per possible thread: 0 while free, 1 while waiting for a job, else 2 + the
     /// nanoseconds since `epoch` at which its current job started.
     slots: Box<[AtomicU64]>,
+    /// Where the monitor reads whether each slot's thread is asleep (set by the thread).
+    states: Box<[Mutex<Option<ThreadState>>]>,
     epoch: Instant,
     threads: AtomicUsize,
     core: usize,
@@ -118,6 +126,7 @@ impl Pool {
             jobs,
             queue,
             slots: (0..max).map(|_| AtomicU64::new(FREE)).collect(),
+            states: (0..max).map(|_| Mutex::new(None)).collect(),
             epoch: Instant::now(),
             threads: AtomicUsize::new(0),
             core: core.clamp(1, max),
@@ -190,6 +199,7 @@ impl Inner {
 
     fn work_loop(self: Arc<Self>, slot: usize) {
         let _runtime = self.runtime.enter();
+        *lock(&self.states[slot]) = ThreadState::current();
         loop {
             // A job already waiting is taken without reading the clock for a deadline.
             let next = match self.queue.try_recv() {
@@ -232,7 +242,7 @@ impl Inner {
     /// [`STUCK_AFTER`], and sleeps until the next job while the pool is idle.
     fn watch(self: Arc<Self>) {
         while !self.closed.load(Ordering::SeqCst) {
-            let (working, stuck) = self.working_and_stuck();
+            let working = self.working();
             if working == 0 && self.queue.is_empty() {
                 self.monitor_asleep.store(true, Ordering::SeqCst);
                 // Checked again after saying so: a job sent in between unparks us.
@@ -244,7 +254,7 @@ impl Inner {
             }
             let threads = self.threads.load(Ordering::SeqCst);
             let waiting = self.queue.len();
-            if waiting > 0 && threads - stuck.min(threads) < self.core {
+            if waiting > 0 && threads - self.stuck().min(threads) < self.core {
                 // Threads are blocked and jobs wait: one new thread for each of them, now.
                 for _ in 0..waiting.min(self.slots.len() - threads.min(self.slots.len())) {
                     self.start_thread();
@@ -254,19 +264,38 @@ impl Inner {
         }
     }
 
-    /// How many threads run a job, and how many of those have run it for [`STUCK_AFTER`].
-    fn working_and_stuck(&self) -> (usize, usize) {
+    /// How many threads run a job.
+    fn working(&self) -> usize {
+        self.slots
+            .iter()
+            .filter(|slot| slot.load(Ordering::Acquire) > WAITING)
+            .count()
+    }
+
+    /// How many threads are blocked in a call: in it for [`STUCK_AFTER`] and asleep (or of
+    /// unknown state), or in it for [`BUSY_STUCK_AFTER`].
+    fn stuck(&self) -> usize {
         let now = self.epoch.elapsed().as_nanos() as u64;
-        let stuck_after = STUCK_AFTER.as_nanos() as u64;
-        let (mut working, mut stuck) = (0, 0);
-        for slot in self.slots.iter() {
-            let state = slot.load(Ordering::Acquire);
-            if state > WAITING {
-                working += 1;
-                stuck += usize::from(now.saturating_sub(state - 2) >= stuck_after);
+        let (stuck_after, busy_after) = (
+            STUCK_AFTER.as_nanos() as u64,
+            BUSY_STUCK_AFTER.as_nanos() as u64,
+        );
+        let mut stuck = 0;
+        for (slot, state) in self.slots.iter().zip(self.states.iter()) {
+            let started = slot.load(Ordering::Acquire);
+            if started <= WAITING {
+                continue;
             }
+            let running_for = now.saturating_sub(started - 2);
+            let blocked = running_for >= busy_after
+                || (running_for >= stuck_after
+                    && lock(state)
+                        .as_ref()
+                        .and_then(ThreadState::is_running)
+                        != Some(true));
+            stuck += usize::from(blocked);
         }
-        (working, stuck)
+        stuck
     }
 }
 
