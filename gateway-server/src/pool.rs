@@ -1,24 +1,39 @@
 //! The threads that run blocking (plain `fn`) applications.
 //!
-//! Measured with `bench/run.sh` on a 2-core machine (wrk -t1 -c64, the hello app, requests/s
-//! relative to raw hyper in the same run):
+//! How a plain `fn` application runs is decided here. Measured on a 2-core machine shared
+//! with other builds (2026-11-29): instructions per request under callgrind and context
+//! switches per request over 8 keep-alive connections x 1000 requests (`bench/instructions.sh`,
+//! repeatable under load), and server CPU per request against raw hyper (`bench/run.sh`,
+//! medians of per-round ratios; earlier figures are req/s ratios from an older harness):
 //!
-//! | how a plain `fn` application runs | ratio | a blocking call... |
-//! |---|---|---|
-//! | inline on the I/O thread | ~0.8 | stalls every connection on that thread |
-//! | `block_in_place` | ~0.4 | hands the thread's queue away on every call |
-//! | `spawn_blocking` (tokio's pool, up to 512 threads) | 0.39-0.48 | is isolated |
-//! | `spawn_blocking`, pool capped at 8 / 2 threads | 0.56 / 0.76 | stalls all once 8 / 2 block |
-//! | this pool, one mutex-guarded queue | 0.64-0.72 | is isolated |
-//! | this pool, lock-free channel (now) | 0.91-0.92 | is isolated |
+//! | how a plain `fn` application runs | instr/req | switches/req | CPU/req × hyper | a blocking call... |
+//! |---|---|---|---|---|
+//! | (raw hyper, the floor) | 9,075 | 0.6 | 1.00 | - |
+//! | (`async fn` on the I/O thread) | 14,167 | 0.7 | 1.23-1.29 | stalls its I/O thread |
+//! | inline on the I/O thread (`run_inline`) | 13,208 | 0.15 | - | stalls every connection on its thread |
+//! | `block_in_place` | - | - | (req/s ~0.4) | hands the thread's queue away on every call |
+//! | `spawn_blocking` (tokio's pool, up to 512 threads) | - | - | (req/s 0.39-0.48) | is isolated |
+//! | this pool, boxed job + oneshot (before) | 17,333 | 2.6 | 1.73-1.76 | is isolated |
+//! | this pool, one allocation per hand-off (now) | 16,790 | 2.1-2.7 | see the README | is isolated |
+//!
+//! Under load (wrk, 64 connections) the hand-off is already batched: strace counts 0.03
+//! futex calls, 0.07 `sched_yield` and 0.09 `epoll_wait` per request. What it costs is about
+//! 3,600 instructions per request over running inline (queue, wake-ups, moving the request
+//! between threads) and the caches of two threads. Running inline would save that, but no
+//! way to do it safely fits tokio's multi-thread runtime: a worker blocked in a call keeps the
+//! task in its LIFO slot, an HTTP/2 connection's streams all wait on it, and with as many
+//! blocking calls as I/O threads (`tests/lifecycle.rs`) every connection stalls; tokio cannot
+//! move a blocked worker's tasks or add a worker, and a watchdog can only notice. Inline then
+//! needs a runtime layout of our own (current-thread runtimes per core, an acceptor that skips
+//! a loop stuck in a call and starts a spare one): not done, see issue 15.
 //!
 //! tokio's pool grows to one thread per concurrent request and every handoff then wakes one
 //! of dozens of sleeping threads. A pool that keeps about one busy thread per core is fast,
 //! but a fixed small pool lets two sleeping requests stall everyone else.
 //!
 //! So this pool keeps `core` threads (one per I/O worker) and grows only when threads have
-//! been inside one call for longer than [`STUCK_AFTER`]: those threads are blocked (a
-//! database, a sleep), not busy. When fewer than `core` threads are left unblocked and jobs
+//! been inside one call for longer than [`STUCK_AFTER`] and are asleep in it (a database, a
+//! sleep), or on a CPU in it for [`BUSY_STUCK_AFTER`]. When fewer than `core` threads are left unblocked and jobs
 //! wait, the pool starts one thread for every waiting job at once, up to its maximum (one
 //! thread per check made 64 connections on a 100 ms endpoint level off near 30 threads and a
 //! third of the possible rate). Extra threads retire after [`IDLE_RETIREMENT`] without work;
@@ -37,7 +52,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 
-/// A call running longer than this counts as blocked, and its thread is replaced. Well
+/// A call running longer than this, asleep, counts as blocked, and its thread is replaced. Well
 /// above a scheduler time slice (a few ms): with 2 cores shared by the load, the I/O threads
 /// and this pool, a busy thread is often preempted for 2-4 ms, and at 2 ms the pool grew
 /// under plain CPU load (measured: throughput swung between 0.65x and 0.95x run to run).
