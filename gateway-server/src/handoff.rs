@@ -58,16 +58,26 @@ where
 
 impl<F: FnOnce(Reply<'_>) + Send + 'static> Job for Call<F> {
     fn run(&self) {
+        // Finished also when the job unwinds: its request answers 500 instead of waiting.
+        let _finish = Finish(self);
         let job = lock(&self.job).take();
         if let Some(job) = job {
             job(Reply { state: &self.state });
         }
-        self.finish();
     }
 
     fn abandon(&self) {
         drop(lock(&self.job).take());
         self.finish();
+    }
+}
+
+/// Finishes its call when dropped.
+struct Finish<'a, F>(&'a Call<F>);
+
+impl<F> Drop for Finish<'_, F> {
+    fn drop(&mut self) {
+        self.0.finish();
     }
 }
 
@@ -90,15 +100,12 @@ impl Reply<'_> {
         lock(self.state).gone
     }
 
-    /// Hands the response back; gives it back if nobody waits for it.
-    pub(crate) fn send(
-        self,
-        response: Response<ResponseBody>,
-    ) -> Result<(), Response<ResponseBody>> {
+    /// Hands the response back; false (and the response dropped) if nobody waits for it.
+    pub(crate) fn send(self, response: Response<ResponseBody>) -> bool {
         let waker = {
             let mut state = lock(self.state);
             if state.gone {
-                return Err(response);
+                return false;
             }
             state.response = Some(response);
             state.waker.take()
@@ -106,7 +113,7 @@ impl Reply<'_> {
         if let Some(waker) = waker {
             waker.wake();
         }
-        Ok(())
+        true
     }
 }
 
@@ -140,7 +147,9 @@ impl<F: Send + 'static> Drop for Answer<F> {
 
 /// A lock nobody panics while holding (no application code runs under it).
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -156,7 +165,7 @@ mod tests {
     async fn the_response_comes_back() {
         let (job, answer) = hand_off(|reply: Reply<'_>| {
             assert!(!reply.is_closed());
-            assert!(reply.send(response()).is_ok());
+            assert!(reply.send(response()));
         });
         std::thread::spawn(move || job.run());
         assert!(answer.await.is_some());
@@ -172,11 +181,19 @@ mod tests {
         assert!(answer.await.is_none());
     }
 
+    #[tokio::test]
+    async fn a_job_that_panics_ends_the_wait() {
+        let (job, answer) = hand_off(|_: Reply<'_>| panic!("the job fails"));
+        let ran = std::thread::spawn(move || job.run()).join();
+        assert!(ran.is_err());
+        assert!(answer.await.is_none());
+    }
+
     #[test]
     fn a_job_whose_request_left_sees_it() {
         let (job, answer) = hand_off(|reply: Reply<'_>| {
             assert!(reply.is_closed());
-            assert!(reply.send(response()).is_err());
+            assert!(!reply.send(response()));
         });
         drop(answer);
         job.run();

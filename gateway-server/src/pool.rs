@@ -304,10 +304,7 @@ impl Inner {
             let running_for = now.saturating_sub(started - 2);
             let blocked = running_for >= busy_after
                 || (running_for >= stuck_after
-                    && lock(state)
-                        .as_ref()
-                        .and_then(ThreadState::is_running)
-                        != Some(true));
+                    && lock(state).as_ref().and_then(ThreadState::is_running) != Some(true));
             stuck += usize::from(blocked);
         }
         stuck

@@ -259,14 +259,11 @@ fn send_from_thread(
     }
     let start = checked(exchange.start(), fault, conn);
     if start.complete || fault.get().is_some() {
-        let _ = reply.send(respond(start, Rest::Done));
+        reply.send(respond(start, Rest::Done));
         return;
     }
     let (chunk_tx, chunk_rx) = mpsc::channel(crate::limits::STREAM_BUFFER_CHUNKS);
-    if reply
-        .send(respond(start, Rest::Streamed(chunk_rx)))
-        .is_err()
-    {
+    if !reply.send(respond(start, Rest::Streamed(chunk_rx))) {
         return;
     }
     let mut pace = Pace::new(conn.shared.send);

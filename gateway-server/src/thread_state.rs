@@ -4,7 +4,7 @@
 //!
 //! The pool uses it to tell a call that blocks (a sleep, a database) from one that is only
 //! slow because the machine is busy: on 2 cores shared with other work, a pool thread in a
-//! microsecond call is often preempted for longer than [`STUCK_AFTER`](crate::pool), and
+//! microsecond call is often preempted for longer than `STUCK_AFTER` (see `pool.rs`), and
 //! counting it as blocked grew the pool to 55 threads (HTTP/1) and 110 (HTTP/2) under the
 //! benchmark's load, where one per core was enough.
 
@@ -30,7 +30,9 @@ impl ThreadState {
         // The command name (field 2) is in parentheses and may hold anything: the state is
         // the first field after the last ')'.
         let after = stat.iter().rposition(|&b| b == b')')?;
-        let state = stat[after + 1..].iter().find(|b| !b.is_ascii_whitespace())?;
+        let state = stat[after + 1..]
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())?;
         Some(*state == b'R')
     }
 }
@@ -45,7 +47,11 @@ mod tests {
         let Some(me) = ThreadState::current() else {
             return; // not Linux
         };
-        assert_eq!(me.is_running(), Some(true), "this thread reads its own state");
+        assert_eq!(
+            me.is_running(),
+            Some(true),
+            "this thread reads its own state"
+        );
         let (tx, rx) = std::sync::mpsc::channel();
         let sleeper = std::thread::spawn(move || {
             tx.send(ThreadState::current().unwrap()).unwrap();
