@@ -24,6 +24,8 @@
 #   BENCH_ONLY        only these servers (space-separated labels), besides raw hyper
 #   BENCH_WORKERS     worker threads for every server (default: the runtime's default,
 #                     one per core the process may run on, so 1 when pinned)
+#   BENCH_IDLE        idle keep-alive connections per server for the memory table at the
+#                     end (bench/idle.sh; default 5000, 0 skips it)
 #   CARGO_TARGET_DIR  where cargo builds (default: the workspace's target/)
 #
 # Installs wrk and h2load (Debian's nghttp2-client) with apt-get if they are missing. Only
@@ -47,6 +49,8 @@ ROUNDS=${2:-3}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || usage
 WARMUP=${BENCH_WARMUP:-2}
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a whole number of seconds, got '$WARMUP'"
+IDLE=${BENCH_IDLE:-5000}
+[[ $IDLE =~ ^[0-9]+$ ]] || die "BENCH_IDLE must be a whole number of connections, got '$IDLE'"
 if [[ -n ${BENCH_WORKERS:-} ]]; then
     [[ $BENCH_WORKERS =~ ^[1-9][0-9]*$ ]] || die "BENCH_WORKERS must be a positive integer, got '$BENCH_WORKERS'"
     export BENCH_WORKERS
@@ -430,6 +434,10 @@ done
 
 grep '^#' "$RESULTS_TSV" | sed 's/^# //' >"$REPORT"
 awk -f "$BENCH_DIR/report.awk" "$RESULTS_TSV" | sed 's/[[:space:]]*$//' >>"$REPORT"
+if ((IDLE > 0)); then
+    echo "Idle connections: bash bench/idle.sh $IDLE"
+    { echo ""; bash "$BENCH_DIR/idle.sh" "$IDLE" || echo "(bench/idle.sh failed)"; } >>"$REPORT"
+fi
 echo ""
 cat "$REPORT"
 echo ""

@@ -76,6 +76,58 @@ fn a_blocking_app_does_not_delay_other_requests() {
 }
 
 #[test]
+fn as_many_blocking_calls_as_io_threads_do_not_delay_other_requests() {
+    // Every I/O thread could be the one a sleeping call lands on: with as many sleepers as
+    // I/O threads, a call run on its I/O thread would leave none for the fast requests.
+    const IO_THREADS: usize = 2;
+    let server = TestServer::start_with(
+        |environ: &Environ, start_response: StartResponse| {
+            if environ.path_info().starts_with("/slow") {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            start_response("200 OK", &[]);
+            environ.path_info().to_owned()
+        },
+        |builder| builder.workers(IO_THREADS),
+    );
+    let addr = server.addr;
+    let (done_tx, done_rx) = mpsc::channel();
+    let slow: Vec<_> = (0..IO_THREADS)
+        .map(|i| {
+            let done = done_tx.clone();
+            std::thread::spawn(move || {
+                let reply = get(addr, &format!("/slow{i}"));
+                done.send("slow").unwrap();
+                reply
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let fast: Vec<_> = (0..100)
+        .map(|i| {
+            let done = done_tx.clone();
+            std::thread::spawn(move || {
+                let reply = get(addr, &format!("/fast{i}"));
+                done.send("fast").unwrap();
+                reply
+            })
+        })
+        .collect();
+    for handle in fast {
+        assert_eq!(handle.join().unwrap().status, 200);
+    }
+    for (i, handle) in slow.into_iter().enumerate() {
+        assert_eq!(handle.join().unwrap().text(), format!("/slow{i}"));
+    }
+    let order: Vec<_> = done_rx.try_iter().collect();
+    assert_eq!(order.len(), 100 + IO_THREADS);
+    assert!(
+        order[..100].iter().all(|done| *done == "fast"),
+        "all 100 fast requests finished before any slow one: {order:?}"
+    );
+}
+
+#[test]
 fn a_port_in_use_is_one_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();

@@ -126,11 +126,16 @@ pub mod gateway_hello {
         vec![body.into_bytes()]
     }
 
-    /// A server for `app` on `127.0.0.1:port`, with `BENCH_WORKERS` I/O threads if set.
+    /// A server for `app` on `127.0.0.1:port`, with `BENCH_WORKERS` I/O threads if set, and
+    /// plain `fn` applications run on the I/O threads (`run_inline`) if `BENCH_INLINE=1`:
+    /// the measure of what handing calls to the application pool costs.
     pub fn server(app: impl gateway::Application, port: u16) -> std::io::Result<gateway::Server> {
         let mut builder = gateway::Server::builder().bind(("127.0.0.1", port));
         if let Some(n) = super::workers() {
             builder = builder.workers(n);
+        }
+        if std::env::var("BENCH_INLINE").is_ok_and(|value| value == "1") {
+            builder = builder.run_inline(true);
         }
         builder.build(app)
     }

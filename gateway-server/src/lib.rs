@@ -42,6 +42,7 @@ mod transport;
 
 mod config;
 mod forwarded;
+mod handoff;
 mod inherited;
 mod logs;
 #[cfg(unix)]
@@ -51,6 +52,7 @@ mod pidfile;
 mod proxy_protocol;
 mod run;
 mod sniff;
+mod thread_state;
 mod tls;
 #[cfg(unix)]
 mod unix_socket;

@@ -1,24 +1,39 @@
 //! The threads that run blocking (plain `fn`) applications.
 //!
-//! Measured with `bench/run.sh` on a 2-core machine (wrk -t1 -c64, the hello app, requests/s
-//! relative to raw hyper in the same run):
+//! How a plain `fn` application runs is decided here. Measured on a 2-core machine shared
+//! with other builds (2026-11-29): instructions per request under callgrind and context
+//! switches per request over 8 keep-alive connections x 1000 requests (`bench/instructions.sh`,
+//! repeatable under load), and server CPU per request against raw hyper (`bench/run.sh`,
+//! medians of per-round ratios; earlier figures are req/s ratios from an older harness):
 //!
-//! | how a plain `fn` application runs | ratio | a blocking call... |
-//! |---|---|---|
-//! | inline on the I/O thread | ~0.8 | stalls every connection on that thread |
-//! | `block_in_place` | ~0.4 | hands the thread's queue away on every call |
-//! | `spawn_blocking` (tokio's pool, up to 512 threads) | 0.39-0.48 | is isolated |
-//! | `spawn_blocking`, pool capped at 8 / 2 threads | 0.56 / 0.76 | stalls all once 8 / 2 block |
-//! | this pool, one mutex-guarded queue | 0.64-0.72 | is isolated |
-//! | this pool, lock-free channel (now) | 0.91-0.92 | is isolated |
+//! | how a plain `fn` application runs | instr/req | switches/req | CPU/req × hyper | a blocking call... |
+//! |---|---|---|---|---|
+//! | (raw hyper, the floor) | 9,075 | 0.6 | 1.00 | - |
+//! | (`async fn` on the I/O thread) | 14,167 | 0.7 | 1.23-1.29 | stalls its I/O thread |
+//! | inline on the I/O thread (`run_inline`) | 13,208 | 0.15 | - | stalls every connection on its thread |
+//! | `block_in_place` | - | - | (req/s ~0.4) | hands the thread's queue away on every call |
+//! | `spawn_blocking` (tokio's pool, up to 512 threads) | - | - | (req/s 0.39-0.48) | is isolated |
+//! | this pool, boxed job + oneshot (before) | 17,333 | 2.6 | 1.73-1.76 | is isolated |
+//! | this pool, one allocation per hand-off (now) | 16,790 | 2.1-2.7 | see the README | is isolated |
+//!
+//! Under load (wrk, 64 connections) the hand-off is already batched: strace counts 0.03
+//! futex calls, 0.07 `sched_yield` and 0.09 `epoll_wait` per request. What it costs is about
+//! 3,600 instructions per request over running inline (queue, wake-ups, moving the request
+//! between threads) and the caches of two threads. Running inline would save that, but no
+//! way to do it safely fits tokio's multi-thread runtime: a worker blocked in a call keeps the
+//! task in its LIFO slot, an HTTP/2 connection's streams all wait on it, and with as many
+//! blocking calls as I/O threads (`tests/lifecycle.rs`) every connection stalls; tokio cannot
+//! move a blocked worker's tasks or add a worker, and a watchdog can only notice. Inline then
+//! needs a runtime layout of our own (current-thread runtimes per core, an acceptor that skips
+//! a loop stuck in a call and starts a spare one): not done, see issue 15.
 //!
 //! tokio's pool grows to one thread per concurrent request and every handoff then wakes one
 //! of dozens of sleeping threads. A pool that keeps about one busy thread per core is fast,
 //! but a fixed small pool lets two sleeping requests stall everyone else.
 //!
 //! So this pool keeps `core` threads (one per I/O worker) and grows only when threads have
-//! been inside one call for longer than [`STUCK_AFTER`]: those threads are blocked (a
-//! database, a sleep), not busy. When fewer than `core` threads are left unblocked and jobs
+//! been inside one call for longer than [`STUCK_AFTER`] and are asleep in it (a database, a
+//! sleep), or on a CPU in it for [`BUSY_STUCK_AFTER`]. When fewer than `core` threads are left unblocked and jobs
 //! wait, the pool starts one thread for every waiting job at once, up to its maximum (one
 //! thread per check made 64 connections on a 100 ms endpoint level off near 30 threads and a
 //! third of the possible rate). Extra threads retire after [`IDLE_RETIREMENT`] without work;
@@ -28,24 +43,51 @@
 //! queue that grows without end. The monitor thread that does the growing reads the threads'
 //! state from atomics, and sleeps while the pool is idle.
 
+use crate::handoff::{lock, Job};
+use crate::thread_state::ThreadState;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use gateway_core::host::{log, Level};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 
-/// A call running longer than this counts as blocked, and its thread is replaced. Well
+/// A call running longer than this, asleep, counts as blocked, and its thread is replaced. Well
 /// above a scheduler time slice (a few ms): with 2 cores shared by the load, the I/O threads
 /// and this pool, a busy thread is often preempted for 2-4 ms, and at 2 ms the pool grew
 /// under plain CPU load (measured: throughput swung between 0.65x and 0.95x run to run).
 pub(crate) const STUCK_AFTER: Duration = Duration::from_millis(20);
 
+/// A call that has run this long on a CPU (not asleep) counts as blocked too: a thread busy
+/// for so long holds its place as a sleeping one does. Below it, only a thread the kernel
+/// has asleep counts (see `thread_state.rs`): one preempted on a busy machine does not.
+pub(crate) const BUSY_STUCK_AFTER: Duration = Duration::from_millis(200);
+
 /// An extra thread (above the core count) with no work for this long exits.
 pub(crate) const IDLE_RETIREMENT: Duration = Duration::from_secs(10);
 
 /// A job, or `None`: "exit" (sent on close, one per thread).
-type Job = Option<Box<dyn FnOnce() + Send>>;
+type Message = Option<Queued>;
+
+/// A job in the queue; one dropped unrun (the pool closed) is abandoned, so its request
+/// answers instead of waiting forever.
+struct Queued(Option<Arc<dyn Job>>);
+
+impl Queued {
+    fn run(mut self) {
+        if let Some(job) = self.0.take() {
+            job.run();
+        }
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        if let Some(job) = self.0.take() {
+            job.abandon();
+        }
+    }
+}
 
 /// How many threads a [`Pool`] has, and how many jobs may wait for one.
 #[derive(Clone, Copy, Debug)]
@@ -69,11 +111,13 @@ pub(crate) struct Pool {
 }
 
 struct Inner {
-    jobs: Sender<Job>,
-    queue: Receiver<Job>,
+    jobs: Sender<Message>,
+    queue: Receiver<Message>,
     /// One per possible thread: 0 while free, 1 while waiting for a job, else 2 + the
     /// nanoseconds since `epoch` at which its current job started.
     slots: Box<[AtomicU64]>,
+    /// Where the monitor reads whether each slot's thread is asleep (set by the thread).
+    states: Box<[Mutex<Option<ThreadState>>]>,
     epoch: Instant,
     threads: AtomicUsize,
     core: usize,
@@ -97,6 +141,7 @@ impl Pool {
             jobs,
             queue,
             slots: (0..max).map(|_| AtomicU64::new(FREE)).collect(),
+            states: (0..max).map(|_| Mutex::new(None)).collect(),
             epoch: Instant::now(),
             threads: AtomicUsize::new(0),
             core: core.clamp(1, max),
@@ -117,11 +162,12 @@ impl Pool {
         Self { inner }
     }
 
-    /// Runs `job` on a pool thread, or refuses it when the queue is full.
-    pub(crate) fn spawn(&self, job: impl FnOnce() + Send + 'static) -> Result<(), Full> {
+    /// Runs `job` on a pool thread, or refuses it when the queue is full (see `handoff.rs`).
+    pub(crate) fn spawn(&self, job: Arc<dyn Job>) -> Result<(), Full> {
+        // A refused job is dropped here unrun: its answer says so, the caller answers 503.
         self.inner
             .jobs
-            .try_send(Some(Box::new(job)))
+            .try_send(Some(Queued(Some(job))))
             .map_err(|_| Full)?;
         if self.inner.monitor_asleep.swap(false, Ordering::SeqCst) {
             if let Some(monitor) = self.inner.monitor.get() {
@@ -168,12 +214,18 @@ impl Inner {
 
     fn work_loop(self: Arc<Self>, slot: usize) {
         let _runtime = self.runtime.enter();
+        *lock(&self.states[slot]) = ThreadState::current();
         loop {
-            match self.queue.recv_timeout(IDLE_RETIREMENT) {
+            // A job already waiting is taken without reading the clock for a deadline.
+            let next = match self.queue.try_recv() {
+                Ok(message) => Ok(message),
+                Err(_) => self.queue.recv_timeout(IDLE_RETIREMENT),
+            };
+            match next {
                 Ok(Some(job)) => {
                     let started = self.epoch.elapsed().as_nanos() as u64;
                     self.slots[slot].store(2 + started, Ordering::Release);
-                    job();
+                    job.run();
                     self.slots[slot].store(WAITING, Ordering::Release);
                 }
                 Ok(None) | Err(RecvTimeoutError::Disconnected) => break,
@@ -205,7 +257,7 @@ impl Inner {
     /// [`STUCK_AFTER`], and sleeps until the next job while the pool is idle.
     fn watch(self: Arc<Self>) {
         while !self.closed.load(Ordering::SeqCst) {
-            let (working, stuck) = self.working_and_stuck();
+            let working = self.working();
             if working == 0 && self.queue.is_empty() {
                 self.monitor_asleep.store(true, Ordering::SeqCst);
                 // Checked again after saying so: a job sent in between unparks us.
@@ -217,7 +269,7 @@ impl Inner {
             }
             let threads = self.threads.load(Ordering::SeqCst);
             let waiting = self.queue.len();
-            if waiting > 0 && threads - stuck.min(threads) < self.core {
+            if waiting > 0 && threads - self.stuck().min(threads) < self.core {
                 // Threads are blocked and jobs wait: one new thread for each of them, now.
                 for _ in 0..waiting.min(self.slots.len() - threads.min(self.slots.len())) {
                     self.start_thread();
@@ -227,26 +279,48 @@ impl Inner {
         }
     }
 
-    /// How many threads run a job, and how many of those have run it for [`STUCK_AFTER`].
-    fn working_and_stuck(&self) -> (usize, usize) {
+    /// How many threads run a job.
+    fn working(&self) -> usize {
+        self.slots
+            .iter()
+            .filter(|slot| slot.load(Ordering::Acquire) > WAITING)
+            .count()
+    }
+
+    /// How many threads are blocked in a call: in it for [`STUCK_AFTER`] and asleep (or of
+    /// unknown state), or in it for [`BUSY_STUCK_AFTER`].
+    fn stuck(&self) -> usize {
         let now = self.epoch.elapsed().as_nanos() as u64;
-        let stuck_after = STUCK_AFTER.as_nanos() as u64;
-        let (mut working, mut stuck) = (0, 0);
-        for slot in self.slots.iter() {
-            let state = slot.load(Ordering::Acquire);
-            if state > WAITING {
-                working += 1;
-                stuck += usize::from(now.saturating_sub(state - 2) >= stuck_after);
+        let (stuck_after, busy_after) = (
+            STUCK_AFTER.as_nanos() as u64,
+            BUSY_STUCK_AFTER.as_nanos() as u64,
+        );
+        let mut stuck = 0;
+        for (slot, state) in self.slots.iter().zip(self.states.iter()) {
+            let started = slot.load(Ordering::Acquire);
+            if started <= WAITING {
+                continue;
             }
+            let running_for = now.saturating_sub(started - 2);
+            let blocked = running_for >= busy_after
+                || (running_for >= stuck_after
+                    && lock(state).as_ref().and_then(ThreadState::is_running) != Some(true));
+            stuck += usize::from(blocked);
         }
-        (working, stuck)
+        stuck
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::handoff::{hand_off, Reply};
     use std::sync::mpsc;
+
+    /// `f` as a job nobody waits for the answer of.
+    fn job(f: impl FnOnce() + Send + 'static) -> Arc<dyn Job> {
+        hand_off(move |_: Reply<'_>| f()).0
+    }
 
     fn pool(core: usize, max: usize) -> (Pool, tokio::runtime::Runtime) {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -266,7 +340,7 @@ mod tests {
         let (done, finished) = mpsc::channel();
         for i in 0..100 {
             let done = done.clone();
-            pool.spawn(move || done.send(i).unwrap()).unwrap();
+            pool.spawn(job(move || done.send(i).unwrap())).unwrap();
         }
         let mut all: Vec<i32> = finished.iter().take(100).collect();
         all.sort_unstable();
@@ -281,16 +355,16 @@ mod tests {
         let blocked = Arc::new(std::sync::Mutex::new(blocked));
         for _ in 0..3 {
             let blocked = blocked.clone();
-            pool.spawn(move || {
+            pool.spawn(job(move || {
                 let _ = blocked
                     .lock()
                     .unwrap()
                     .recv_timeout(Duration::from_secs(10));
-            })
+            }))
             .unwrap();
         }
         let (done, finished) = mpsc::channel();
-        pool.spawn(move || done.send(()).unwrap()).unwrap();
+        pool.spawn(job(move || done.send(()).unwrap())).unwrap();
         assert!(
             finished.recv_timeout(Duration::from_secs(5)).is_ok(),
             "the quick job ran beside the blocked ones"

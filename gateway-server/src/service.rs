@@ -5,6 +5,7 @@
 use crate::body::{ResponseBody, Rest};
 use crate::connections::Requests;
 use crate::forwarded::TrustedProxies;
+use crate::handoff::{hand_off, Reply};
 use crate::input::{BodyError, BodyFault, BodyLimits, IncomingSource, ReadAhead, RequestBody};
 use crate::pace::{Pace, PaceLimit};
 use crate::panics::{self, Route};
@@ -20,7 +21,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc::error::TrySendError;
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, Semaphore};
 use tokio::time::Instant;
 
 /// What every request of a server shares.
@@ -124,11 +125,10 @@ pub(crate) async fn serve<B: RequestBody>(
         } else {
             None
         };
-        let (response_tx, response_rx) = oneshot::channel();
         let for_pool = conn.clone();
-        let job = move || {
+        let (job, answer) = hand_off(move |reply: Reply<'_>| {
             let _slot = slot;
-            if response_tx.is_closed() || for_pool.requests.is_closed() {
+            if reply.is_closed() || for_pool.requests.is_closed() {
                 return; // the client is gone (connection closed, stream reset): never call the app
             }
             route.enter(|| {
@@ -136,14 +136,14 @@ pub(crate) async fn serve<B: RequestBody>(
                     Running::Ready(exchange) => exchange,
                     Running::Pending(pending) => Handle::current().block_on(pending),
                 };
-                send_from_thread(exchange, &fault, response_tx, &for_pool);
+                send_from_thread(exchange, &fault, reply, &for_pool);
             });
             panics::flush_unclaimed();
-        };
+        });
         if shared.pool.spawn(job).is_err() {
             return Ok(overloaded());
         }
-        response_rx.await.unwrap_or_else(|_| server_error())
+        answer.await.unwrap_or_else(server_error)
     } else {
         // An `async` application (or a blocking one told to run inline) is called here, on
         // the I/O thread.
@@ -227,19 +227,18 @@ async fn send_in_place(
     route: Option<Route>,
 ) -> Response<ResponseBody> {
     if !exchange.is_in_memory() {
-        let (response_tx, response_rx) = oneshot::channel();
         let for_pool = conn.clone();
-        let job = move || {
+        let (job, answer) = hand_off(move |reply: Reply<'_>| {
             let mut route = route;
             panics::enter(&mut route, || {
-                send_from_thread(exchange, &fault, response_tx, &for_pool)
+                send_from_thread(exchange, &fault, reply, &for_pool)
             });
             panics::flush_unclaimed();
-        };
+        });
         if conn.shared.pool.spawn(job).is_err() {
             return overloaded();
         }
-        return response_rx.await.unwrap_or_else(|_| server_error());
+        return answer.await.unwrap_or_else(server_error);
     }
     let start = checked(exchange.start(), &fault, conn);
     let rest = if start.complete {
@@ -251,28 +250,25 @@ async fn send_in_place(
 }
 
 /// Pulls a body that may block, on this blocking thread: the response goes through
-/// `response_tx` with its first chunk, the rest through a small channel, so a slow client
+/// `reply` with its first chunk, the rest through a small channel, so a slow client
 /// slows the body. A client slower than the send timeout and minimum rate allow has its
 /// connection closed; the body is dropped (closed) once, when the exchange is.
 fn send_from_thread(
     mut exchange: Exchange,
     fault: &BodyFault,
-    response_tx: oneshot::Sender<Response<ResponseBody>>,
+    reply: Reply<'_>,
     conn: &PerConnection,
 ) {
-    if response_tx.is_closed() {
+    if reply.is_closed() {
         return; // the client left while the application ran
     }
     let start = checked(exchange.start(), fault, conn);
     if start.complete || fault.get().is_some() {
-        let _ = response_tx.send(respond(start, Rest::Done));
+        reply.send(respond(start, Rest::Done));
         return;
     }
     let (chunk_tx, chunk_rx) = mpsc::channel(crate::limits::STREAM_BUFFER_CHUNKS);
-    if response_tx
-        .send(respond(start, Rest::Streamed(chunk_rx)))
-        .is_err()
-    {
+    if !reply.send(respond(start, Rest::Streamed(chunk_rx))) {
         return;
     }
     let mut pace = Pace::new(conn.shared.send);
