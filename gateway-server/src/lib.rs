@@ -24,20 +24,26 @@
 #![deny(missing_docs)]
 
 mod accept;
+pub mod access_log;
 mod body;
 mod cli;
 mod connections;
 mod error;
+mod harakiri;
 mod input;
 pub mod limits;
 mod listeners;
+mod max_connections;
+mod metrics;
 mod pace;
 mod panics;
 mod pool;
+mod record;
 mod refusals;
 mod server;
 mod service;
 mod socket;
+mod stats;
 mod transport;
 
 mod config;

@@ -131,6 +131,12 @@ impl Pool {
         Ok(())
     }
 
+    /// Threads running a job, and threads in all (for the stats).
+    pub(crate) fn busy_and_threads(&self) -> (usize, usize) {
+        let (working, _) = self.inner.working_and_stuck();
+        (working, self.inner.threads.load(Ordering::Relaxed))
+    }
+
     /// Stops the threads once they finish what they run.
     pub(crate) fn close(&self) {
         self.inner.closed.store(true, Ordering::SeqCst);

@@ -93,6 +93,21 @@ fn builder(options: &Options) -> ServerBuilder {
     if let Some(mode) = options.chmod_socket {
         builder = builder.chmod_socket(mode.0);
     }
+    builder = builder
+        .max_connections(options.max_connections.0)
+        .access_log(!options.disable_access_log);
+    if let Some(limit) = options.harakiri {
+        builder = builder.harakiri(limit.0);
+    }
+    if let (Some(file), false) = (&options.access_log, options.disable_access_log) {
+        builder = builder.access_log_file(file);
+    }
+    if let Some(format) = &options.access_log_format {
+        builder = builder.access_log_format(format);
+    }
+    if let Some(stats) = &options.stats {
+        builder = builder.stats(&stats.to_string());
+    }
     let specs = (options.http.iter().map(Spec::http))
         .chain(options.https.iter().map(Spec::https))
         .chain(options.socket.iter().map(Spec::uwsgi));

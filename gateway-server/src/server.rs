@@ -1,15 +1,19 @@
 //! `make_server` and `serve_forever`: binding, the accept loop, graceful shutdown.
 
 use crate::accept::{accept_on, Serving};
+use crate::access_log::{self, AccessLog, Format, Target};
 use crate::connections::Connections;
 use crate::forwarded::{ProxyNet, TrustedProxies};
 use crate::input::BodyLimits;
 use crate::limits;
-use crate::listeners::{Bound, Kind, Spec};
+use crate::listeners::{Bound, Kind, Protocol, Spec};
+use crate::max_connections::MaxConnections;
+use crate::metrics::Metrics;
 use crate::pace::PaceLimit;
 use crate::panics;
 use crate::pool::{Pool, PoolSize};
 use crate::service::Shared;
+use crate::stats;
 use crate::transport::LingerLimit;
 use gateway_core::host::{log, Level};
 use gateway_core::{Application, ErrorLog, ErrorSink};
@@ -43,6 +47,7 @@ const DEFAULT_HOST: &str = "127.0.0.1";
 /// A bound server, ready to [`serve_forever`](Self::serve_forever).
 pub struct Server {
     listeners: Vec<Bound>,
+    stats: Option<Bound>,
     runtime: tokio::runtime::Runtime,
     shared: Arc<Shared>,
     config: Config,
@@ -82,6 +87,11 @@ struct Config {
     error_log: ErrorLog,
     chmod_socket: Option<u32>,
     forwarded_allow_ips: Vec<ProxyNet>,
+    access_log: Option<Target>,
+    access_log_format: String,
+    harakiri: Option<Duration>,
+    max_connections: usize,
+    stats: Option<String>,
 }
 
 /// Configures a [`Server`]: where it listens and the limits it enforces (see
@@ -141,6 +151,11 @@ impl Default for ServerBuilder {
                 error_log: ErrorLog::default(),
                 chmod_socket: None,
                 forwarded_allow_ips: Vec::new(),
+                access_log: None,
+                access_log_format: access_log::DEFAULT_FORMAT.to_owned(),
+                harakiri: None,
+                max_connections: limits::MAX_CONNECTIONS,
+                stats: None,
             },
         }
     }
@@ -384,6 +399,50 @@ impl ServerBuilder {
         self
     }
 
+    /// Whether each request is logged, to stderr (default false for a server built here;
+    /// `gateway::run` logs unless `--disable-access-log`). Through `tracing` (target
+    /// `gateway::access`) when the program installed a subscriber.
+    pub fn access_log(mut self, on: bool) -> Self {
+        self.config.access_log = on.then_some(Target::Stderr);
+        self
+    }
+
+    /// Logs each request to `path` (appended; reopened by SIGUSR1, for logrotate).
+    pub fn access_log_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.config.access_log = Some(Target::File(path.as_ref().to_owned()));
+        self
+    }
+
+    /// The access log's line format: gunicorn's fields (`%(h)s %(r)s %(s)s`), nginx's
+    /// (`$remote_addr $request $status`), or `json`. Default: the Combined Log Format and
+    /// the duration in microseconds. An unknown field is an error of [`build`](Self::build).
+    pub fn access_log_format(mut self, format: &str) -> Self {
+        self.config.access_log_format = format.to_owned();
+        self
+    }
+
+    /// Gives up on a request still running after `limit`: it answers 504, or its connection
+    /// closes if the response had begun. A blocking call's thread cannot be stopped: it is
+    /// counted as stuck until it returns, and its result discarded (default: no limit).
+    pub fn harakiri(mut self, limit: Duration) -> Self {
+        self.config.harakiri = Some(limit);
+        self
+    }
+
+    /// The most open connections; past it the server stops accepting until one closes
+    /// (0: no limit).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.config.max_connections = connections;
+        self
+    }
+
+    /// Serves the stats on `addr` (`IP:PORT` or `unix:/path.sock`): a JSON document at `/`,
+    /// Prometheus text at `/metrics`, and `/healthz` (200 while serving, 503 while draining).
+    pub fn stats(mut self, addr: &str) -> Self {
+        self.config.stats = Some(addr.to_owned());
+        self
+    }
+
     /// Binds every listener (and loads the certificates) and builds the runtime that will
     /// serve `app`.
     pub fn build(self, app: impl Application) -> io::Result<Server> {
@@ -399,6 +458,18 @@ impl ServerBuilder {
             .into_iter()
             .map(|spec| spec.bind(chmod))
             .collect::<io::Result<Vec<_>>>()?;
+        let stats = (self.config.stats.as_deref())
+            .map(|addr| Spec::parse(addr, Kind::Http { proxy_protocol: false }).bind(chmod))
+            .transpose()?;
+        let access_log = match &self.config.access_log {
+            Some(target) => {
+                let format = Format::parse(&self.config.access_log_format)
+                    .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
+                Some(AccessLog::open(format, target.clone())?)
+            }
+            None => None,
+        };
+        let metrics = Metrics::new(listeners.iter().map(described).collect());
         let mut config = self.config;
         panics::install();
         config.error_log = panics::error_log(config.error_log);
@@ -431,10 +502,14 @@ impl ServerBuilder {
             allow_connect: config.allow_connect,
             panic_backtraces: config.panic_backtraces,
             proxies: TrustedProxies::new(config.forwarded_allow_ips.clone()),
+            metrics: Arc::new(metrics),
+            access_log,
+            harakiri: config.harakiri,
         });
         let (shutdown, _) = watch::channel(false);
         Ok(Server {
             listeners,
+            stats,
             runtime,
             shared,
             config,
@@ -465,6 +540,11 @@ impl Server {
         self.listeners.iter().map(Bound::local_addr).collect()
     }
 
+    /// The TCP address of the stats server (`--stats`), if it has one.
+    pub fn stats_addr(&self) -> Option<SocketAddr> {
+        self.stats.as_ref().and_then(Bound::local_addr)
+    }
+
     /// A handle that shuts the server down from another thread.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         ShutdownHandle(self.shutdown.clone())
@@ -475,6 +555,7 @@ impl Server {
     pub fn serve_forever(self) -> io::Result<()> {
         let Server {
             listeners,
+            stats,
             runtime,
             shared,
             config,
@@ -482,9 +563,23 @@ impl Server {
         } = self;
         let pool = shared.pool.clone();
         let grace = config.shutdown_grace;
-        let result = runtime.block_on(accept_loop(listeners, shared, config, shutdown));
+        let for_log = shared.clone();
+        let result = runtime.block_on(async {
+            let stats = match stats {
+                Some(bound) => Some(serve_stats(bound, &shared)?),
+                None => None,
+            };
+            let result = accept_loop(listeners, shared, config, shutdown).await;
+            if let Some(stats) = stats {
+                stats.abort();
+            }
+            result
+        });
         pool.close();
         runtime.shutdown_timeout(grace);
+        if let Some(log) = &for_log.access_log {
+            log.flush();
+        }
         result
     }
 }
@@ -524,16 +619,24 @@ async fn accept_loop(
         send: config.send,
         linger: config.linger,
         error_log: config.error_log.clone(),
+        max_connections: MaxConnections::new(config.max_connections),
     });
+    let metrics = serving.shared.metrics.clone();
     let mut stop = shutdown.subscribe();
     let mut accepting = Vec::with_capacity(listeners.len());
-    for bound in listeners {
+    for (bound, counted) in listeners.into_iter().zip(&metrics.listeners) {
         log(Level::Info, format_args!("listening on {bound}"));
         let protocol = bound.protocol.clone();
         let listener = bound.accepting()?;
-        accepting.push(tokio::spawn(accept_on(listener, protocol, serving.clone())));
+        let counted = counted.clone();
+        accepting.push(tokio::spawn(accept_on(listener, protocol, serving.clone(), counted)));
     }
+    let reopen = config.handle_signals.then(|| tokio::spawn(reopen_on_usr1()));
     stop_signal(&mut stop, config.handle_signals).await;
+    metrics.draining.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(reopen) = reopen {
+        reopen.abort();
+    }
     // Aborting an accept task drops its listener (and removes its unix socket file).
     for task in &accepting {
         task.abort();
@@ -554,6 +657,47 @@ async fn accept_loop(
     }
     close_idle.abort();
     Ok(())
+}
+
+/// A listener's address and protocol, as the stats show them.
+fn described(bound: &Bound) -> (String, &'static str) {
+    let text = bound.to_string();
+    let address = text.split(" (").next().unwrap_or(&text).to_owned();
+    let protocol = match bound.protocol {
+        Protocol::Http { .. } => "http",
+        Protocol::Https(_) => "https",
+        Protocol::Uwsgi => "uwsgi",
+    };
+    (address, protocol)
+}
+
+/// Starts the stats server (`--stats`) on the runtime.
+fn serve_stats(bound: Bound, shared: &Arc<Shared>) -> io::Result<tokio::task::JoinHandle<()>> {
+    let address = described(&bound).0;
+    log(
+        Level::Info,
+        format_args!("stats on {address} (/ JSON, /metrics Prometheus, /healthz)"),
+    );
+    let listener = bound.accepting()?;
+    let shared = shared.clone();
+    let source: stats::Source = Arc::new(move || {
+        vec![shared.metrics.snapshot(shared.pool.busy_and_threads())]
+    });
+    Ok(tokio::spawn(stats::serve(listener, source)))
+}
+
+/// Reopens the access log files on each SIGUSR1 (logrotate's `postrotate`).
+async fn reopen_on_usr1() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut usr1) = signal(SignalKind::user_defined1()) else {
+            return;
+        };
+        while usr1.recv().await.is_some() {
+            access_log::reopen();
+        }
+    }
 }
 
 /// Resolves when a shutdown was asked for: through the handle, or by Ctrl-C / SIGTERM.

@@ -1,0 +1,83 @@
+//! The access log: one line per request, through `tracing` (target `gateway::access`) when
+//! the program installed a subscriber, else written by a thread of ours to stderr or a file
+//! (`--access-log FILE`). Formats: see `format.rs`. [`reopen`] reopens the files after
+//! logrotate moved them (SIGUSR1).
+
+mod format;
+mod writer;
+
+pub(crate) use format::{Format, DEFAULT_FORMAT};
+
+use format::Line;
+use http::{HeaderValue, Method, Uri, Version};
+use std::io;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+use writer::Writer;
+
+/// What one line tells of a request.
+pub(crate) struct Entry {
+    /// When the request's head arrived.
+    pub(crate) time: SystemTime,
+    /// The client, after `--forwarded-allow-ips` (none on a unix socket).
+    pub(crate) remote: Option<IpAddr>,
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    pub(crate) version: Version,
+    pub(crate) referer: Option<HeaderValue>,
+    pub(crate) user_agent: Option<HeaderValue>,
+    /// The response's status (499 when the client went away before it).
+    pub(crate) status: u16,
+    /// The response body's bytes handed to the connection.
+    pub(crate) sent: u64,
+    /// From the head's arrival to the end of the response.
+    pub(crate) took: Duration,
+}
+
+/// Where lines go when no `tracing` subscriber takes them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// Standard error.
+    #[default]
+    Stderr,
+    /// A file, appended to.
+    File(PathBuf),
+}
+
+/// A server's access log.
+pub(crate) struct AccessLog {
+    /// Used only for lines that go through `tracing` (the writer thread has its own copy).
+    format: Format,
+    writer: Writer,
+}
+
+impl AccessLog {
+    /// Opens `target` (a file is created if needed) and starts the thread that writes to it.
+    pub(crate) fn open(format: Format, target: Target) -> io::Result<Self> {
+        Ok(Self {
+            writer: Writer::start(target, format.clone())?,
+            format,
+        })
+    }
+
+    /// Logs one request.
+    pub(crate) fn write(&self, entry: Box<Entry>) {
+        if tracing::dispatcher::has_been_set() {
+            tracing::info!(target: "gateway::access", "{}", Line(&self.format, &entry));
+        } else {
+            self.writer.send(entry);
+        }
+    }
+
+    /// Writes out what is buffered (at exit), waiting at most a second.
+    pub(crate) fn flush(&self) {
+        self.writer.flush();
+    }
+}
+
+/// Reopens every access log file (after logrotate renamed it): lines go to a new file of the
+/// same name within a second. What SIGUSR1 does.
+pub fn reopen() {
+    writer::reopen();
+}

@@ -1,0 +1,79 @@
+//! `--stats ADDR`: a small HTTP server on the server's runtime, answering `/` (or `/stats`)
+//! with a JSON document like uWSGI's stats server, `/metrics` with Prometheus text, and
+//! `/healthz` with 200 while the server accepts and 503 once it drains.
+//!
+//! Everything it shows is a function of a list of [`Snapshot`]s, one per process: one
+//! process has one; a master gathers its workers' and [`merge`]s them.
+
+mod render;
+mod snapshot;
+
+pub(crate) use render::{json, prometheus};
+pub(crate) use snapshot::{ListenerStats, Snapshot, WorkerStats, LATENCY_BOUNDS_SECONDS};
+
+use crate::listeners::Accepting;
+use bytes::Bytes;
+use gateway_core::host::{log, Level};
+use http::header::CONTENT_TYPE;
+use http::{Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+/// Where the snapshots come from: this process's metrics, or a master's collection.
+pub(crate) type Source = Arc<dyn Fn() -> Vec<Snapshot> + Send + Sync>;
+
+/// Serves the stats endpoints on `listener` until the task is aborted.
+pub(crate) async fn serve(listener: Accepting, source: Source) {
+    let http = Arc::new(auto::Builder::new(TokioExecutor::new()));
+    loop {
+        let socket = match listener.accept().await {
+            Ok((socket, _)) => socket,
+            Err(error) => {
+                log(Level::Warn, format_args!("stats: accept failed: {error}"));
+                tokio::time::sleep(crate::limits::ACCEPT_ERROR_PAUSE).await;
+                continue;
+            }
+        };
+        let source = source.clone();
+        let http = http.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let answer = answer(&request, &source);
+                async move { Ok::<_, Infallible>(answer) }
+            });
+            let _ = http.serve_connection(TokioIo::new(socket), service).await;
+        });
+    }
+}
+
+/// The answer to one request of the stats server.
+fn answer<B>(request: &Request<B>, source: &Source) -> Response<Full<Bytes>> {
+    let (status, content_type, body) = match request.uri().path() {
+        "/" | "/stats" => (StatusCode::OK, "application/json", json(&source())),
+        "/metrics" => (
+            StatusCode::OK,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            prometheus(&source()),
+        ),
+        "/healthz" if source().iter().any(|snapshot| snapshot.draining) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain",
+            "draining\n".to_owned(),
+        ),
+        "/healthz" => (StatusCode::OK, "text/plain", "ok\n".to_owned()),
+        _ => (
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            "not found: try /, /metrics or /healthz\n".to_owned(),
+        ),
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, http::HeaderValue::from_static(content_type));
+    response
+}
