@@ -121,6 +121,13 @@ impl Deployed {
         rest[..rest.find(' ').unwrap()].parse().unwrap()
     }
 
+    /// Sends it a signal (`-USR1`, `-HUP`...) by PID.
+    pub fn signal(&self, signal: &str) {
+        let _ = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status();
+    }
+
     /// Stops the server with SIGTERM and waits for it to exit.
     pub fn stop(mut self) -> std::process::ExitStatus {
         self.terminate()
