@@ -88,15 +88,12 @@ impl Collector for Scrape {
                 ConstCounter::new(*count).encode(requests.encode_family(&labels)?)?;
             }
         }
-        let mut cumulative = 0;
+        // Counts per bucket, not cumulative: the encoder adds them up; f64::MAX is its +Inf.
         let buckets: Vec<(f64, u64)> = LATENCY_BOUNDS_SECONDS
             .iter()
-            .chain(std::iter::once(&f64::INFINITY))
+            .chain(std::iter::once(&f64::MAX))
             .zip(&total.latency_buckets)
-            .map(|(&bound, &count)| {
-                cumulative += count;
-                (bound, cumulative)
-            })
+            .map(|(&bound, &count)| (bound, count))
             .collect();
         encoder
             .encode_descriptor(
@@ -107,7 +104,7 @@ impl Collector for Scrape {
             )?
             .encode_histogram::<prometheus_client::encoding::NoLabelSet>(
                 total.latency_sum_seconds,
-                cumulative,
+                total.latency_buckets.iter().sum(),
                 &buckets,
                 None,
             )?;
