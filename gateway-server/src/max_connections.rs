@@ -1,6 +1,7 @@
 //! `--max-connections N`: past N open connections the server stops calling `accept`, so new
 //! connections wait in the kernel's listen backlog (nothing is refused or reset) until one
-//! closes. One log line says so when accepting pauses, one when it resumes.
+//! closes. One log line says so when accepting pauses, one when the server is below the
+//! limit again.
 //!
 //! Each accept loop takes its place before it accepts: with several listeners, a listener
 //! waiting for its next connection holds one place.
@@ -30,10 +31,18 @@ impl MaxConnections {
         }
     }
 
-    /// A place for the next connection, once one is free.
+    /// A place for the next connection, once one is free. The pause ends (and is logged as
+    /// over) when a place is free without waiting: while connections close one by one at
+    /// the limit, accepting goes on and off without a line each time.
     pub(crate) async fn admit(&self) -> Place {
         let places = self.places.as_ref()?;
         if let Ok(place) = places.clone().try_acquire_owned() {
+            if self.paused.swap(false, Ordering::SeqCst) {
+                log(
+                    Level::Info,
+                    format_args!("below --max-connections again: accepting resumed"),
+                );
+            }
             return Some(place);
         }
         if !self.paused.swap(true, Ordering::SeqCst) {
@@ -46,13 +55,6 @@ impl MaxConnections {
                 ),
             );
         }
-        let place = places.clone().acquire_owned().await.ok();
-        if self.paused.swap(false, Ordering::SeqCst) {
-            log(
-                Level::Info,
-                format_args!("below --max-connections again: accepting resumed"),
-            );
-        }
-        place
+        places.clone().acquire_owned().await.ok()
     }
 }
