@@ -128,10 +128,19 @@ pub mod gateway_hello {
 
     /// A server for `app` on `127.0.0.1:port`, with `BENCH_WORKERS` I/O threads if set.
     pub fn server(app: impl gateway::Application, port: u16) -> std::io::Result<gateway::Server> {
+        server_with(app, port, |builder| builder)
+    }
+
+    /// [`server`] with more settings.
+    pub fn server_with(
+        app: impl gateway::Application,
+        port: u16,
+        configure: impl FnOnce(gateway::ServerBuilder) -> gateway::ServerBuilder,
+    ) -> std::io::Result<gateway::Server> {
         let mut builder = gateway::Server::builder().bind(("127.0.0.1", port));
         if let Some(n) = super::workers() {
             builder = builder.workers(n);
         }
-        builder.build(app)
+        configure(builder).build(app)
     }
 }

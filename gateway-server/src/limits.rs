@@ -98,12 +98,3 @@ pub const MAX_THREADS_PER_CONNECTION: usize = 32;
 /// `LimitNOFILE` of service managers (65,536) so that the server keeps descriptors for its
 /// files, and far above what one process serves well; 0 means no limit.
 pub const MAX_CONNECTIONS: usize = 10_000;
-
-/// Access log lines waiting for the writer thread; when the disk cannot keep up, further
-/// lines are dropped and counted (a log line says how many) instead of stalling requests.
-/// About a second of lines at a high request rate.
-pub const ACCESS_LOG_QUEUE: usize = 16 * 1024;
-
-/// The longest an access log line stays in the writer's buffer: `tail -f` sees a request
-/// within this.
-pub const ACCESS_LOG_FLUSH_INTERVAL: Duration = Duration::from_secs(1);

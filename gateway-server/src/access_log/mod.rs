@@ -8,18 +8,19 @@ mod writer;
 
 pub(crate) use format::{Format, DEFAULT_FORMAT};
 
-use format::Line;
+use format::Renderer;
+use std::cell::RefCell;
 use http::{HeaderValue, Method, Uri, Version};
 use std::io;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant};
 use writer::Writer;
 
 /// What one line tells of a request.
 pub(crate) struct Entry {
     /// When the request's head arrived.
-    pub(crate) time: SystemTime,
+    pub(crate) started: Instant,
     /// The client, after `--forwarded-allow-ips` (none on a unix socket).
     pub(crate) remote: Option<IpAddr>,
     pub(crate) method: Method,
@@ -64,7 +65,16 @@ impl AccessLog {
     /// Logs one request.
     pub(crate) fn write(&self, entry: Box<Entry>) {
         if tracing::dispatcher::has_been_set() {
-            tracing::info!(target: "gateway::access", "{}", Line(&self.format, &entry));
+            thread_local! {
+                static LINE: RefCell<(Renderer, Vec<u8>)> = RefCell::default();
+            }
+            LINE.with_borrow_mut(|(renderer, line)| {
+                line.clear();
+                renderer.tick();
+                renderer.render(&self.format, &entry, line);
+                let text = String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(line));
+                tracing::info!(target: "gateway::access", "{text}");
+            });
         } else {
             self.writer.send(entry);
         }
