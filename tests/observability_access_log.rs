@@ -29,7 +29,11 @@ fn lines(path: &Path, count: usize) -> Vec<String> {
         if lines.len() >= count {
             return lines;
         }
-        assert!(Instant::now() < deadline, "{} lines in {path:?}, not {count}", lines.len());
+        assert!(
+            Instant::now() < deadline,
+            "{} lines in {path:?}, not {count}",
+            lines.len()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -40,8 +44,7 @@ fn get(addr: SocketAddr, target: &str, extra: &str) -> String {
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    let request =
-        format!("GET {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n{extra}\r\n");
+    let request = format!("GET {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n{extra}\r\n");
     stream.write_all(request.as_bytes()).unwrap();
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
@@ -51,8 +54,20 @@ fn get(addr: SocketAddr, target: &str, extra: &str) -> String {
 #[test]
 fn the_default_line_is_the_combined_log_format_and_microseconds() {
     let path = log_path("default.log");
-    let server = Deployed::start(&["--http", "127.0.0.1:0", "--access-log", path.to_str().unwrap()], 1);
-    let answer = get(server.addr(0), "/bob?x=1", "User-Agent: tester/1.0\r\nReferer: http://a/\r\n");
+    let server = Deployed::start(
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--access-log",
+            path.to_str().unwrap(),
+        ],
+        1,
+    );
+    let answer = get(
+        server.addr(0),
+        "/bob?x=1",
+        "User-Agent: tester/1.0\r\nReferer: http://a/\r\n",
+    );
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     let line = &lines(&path, 1)[0];
     // 127.0.0.1 - - [29/Nov/2026:20:00:00 +0000] "GET /bob?x=1 HTTP/1.1" 200 20 "http://a/" "tester/1.0" 153
@@ -77,8 +92,12 @@ fn gunicorn_and_nginx_fields_name_the_same_facts() {
     let nginx_log = log_path("nginx.log");
     let gunicorn = Deployed::start(
         &[
-            "--http", "127.0.0.1:0", "--access-log", gunicorn_log.to_str().unwrap(),
-            "--access-log-format", "%(m)s|%(U)s|%(q)s|%(H)s|%(s)s|%(B)s|%(b)s|%(a)s|%(M)s|%(l)s%%",
+            "--http",
+            "127.0.0.1:0",
+            "--access-log",
+            gunicorn_log.to_str().unwrap(),
+            "--access-log-format",
+            "%(m)s|%(U)s|%(q)s|%(H)s|%(s)s|%(B)s|%(b)s|%(a)s|%(M)s|%(l)s%%",
         ],
         1,
     );
@@ -94,13 +113,27 @@ fn gunicorn_and_nginx_fields_name_the_same_facts() {
     get(nginx.addr(0), "/a?b=c", "User-Agent: x\"y\r\n");
     let line = &lines(&gunicorn_log, 1)[0];
     let fields: Vec<&str> = line.split('|').collect();
-    assert_eq!(fields[..8], ["GET", "/a", "b=c", "HTTP/1.1", "200", "18", "18", "x\\x22y"], "{line}");
-    assert!(fields[8].parse::<u64>().is_ok() && fields[9] == "-%", "{line}");
+    assert_eq!(
+        fields[..8],
+        ["GET", "/a", "b=c", "HTTP/1.1", "200", "18", "18", "x\\x22y"],
+        "{line}"
+    );
+    assert!(
+        fields[8].parse::<u64>().is_ok() && fields[9] == "-%",
+        "{line}"
+    );
     let line = &lines(&nginx_log, 1)[0];
     let fields: Vec<&str> = line.split('|').collect();
-    assert_eq!(fields[..6], ["GET", "/a?b=c", "HTTP/1.1", "200", "18", "x\\x22y"], "{line}");
+    assert_eq!(
+        fields[..6],
+        ["GET", "/a?b=c", "HTTP/1.1", "200", "18", "x\\x22y"],
+        "{line}"
+    );
     let seconds = fields[6];
-    assert!(seconds.contains('.') && seconds.parse::<f64>().is_ok(), "{line}");
+    assert!(
+        seconds.contains('.') && seconds.parse::<f64>().is_ok(),
+        "{line}"
+    );
     assert_eq!(fields[7..], ["127.0.0.1", "GET /a?b=c HTTP/1.1"], "{line}");
     gunicorn.stop();
     nginx.stop();
@@ -110,7 +143,14 @@ fn gunicorn_and_nginx_fields_name_the_same_facts() {
 fn json_lines_are_each_a_json_object() {
     let path = log_path("json.log");
     let server = Deployed::start(
-        &["--http", "127.0.0.1:0", "--access-log", path.to_str().unwrap(), "--access-log-format", "json"],
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--access-log",
+            path.to_str().unwrap(),
+            "--access-log-format",
+            "json",
+        ],
         1,
     );
     get(server.addr(0), "/one", "");
@@ -130,7 +170,12 @@ fn json_lines_are_each_a_json_object() {
 #[test]
 fn an_unknown_field_is_a_start_up_error_that_names_it() {
     let output = run_to_end(
-        &["--http", "127.0.0.1:0", "--access-log-format", "%(h)s %(nope)s"],
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--access-log-format",
+            "%(h)s %(nope)s",
+        ],
         &[],
     );
     assert_eq!(output.status.code(), Some(1), "{output:?}");
@@ -141,7 +186,15 @@ fn an_unknown_field_is_a_start_up_error_that_names_it() {
 #[test]
 fn sigusr1_reopens_the_file_after_logrotate_renamed_it() {
     let path = log_path("rotated.log");
-    let server = Deployed::start(&["--http", "127.0.0.1:0", "--access-log", path.to_str().unwrap()], 1);
+    let server = Deployed::start(
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--access-log",
+            path.to_str().unwrap(),
+        ],
+        1,
+    );
     get(server.addr(0), "/before", "");
     lines(&path, 1);
     let moved = path.with_extension("log.1");
@@ -155,7 +208,9 @@ fn sigusr1_reopens_the_file_after_logrotate_renamed_it() {
         get(server.addr(0), "/after", "");
         std::thread::sleep(Duration::from_millis(300));
     }
-    assert!(std::fs::read_to_string(&moved).unwrap().contains("GET /before "));
+    assert!(std::fs::read_to_string(&moved)
+        .unwrap()
+        .contains("GET /before "));
     assert!(lines(&path, 1)[0].contains("GET /after "));
     server.stop();
 }
@@ -181,7 +236,13 @@ fn h2_and_uwsgi_requests_are_logged_and_stderr_is_the_default() {
 fn disable_access_log_writes_nothing() {
     let path = log_path("disabled.log");
     let server = Deployed::start(
-        &["--http", "127.0.0.1:0", "--access-log", path.to_str().unwrap(), "--disable-access-log"],
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--access-log",
+            path.to_str().unwrap(),
+            "--disable-access-log",
+        ],
         1,
     );
     get(server.addr(0), "/", "");

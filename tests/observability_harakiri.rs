@@ -50,7 +50,12 @@ fn app(environ: &Environ, start_response: StartResponse) -> Body {
     }
 }
 
-fn start() -> (gateway::ShutdownHandle, std::thread::JoinHandle<()>, SocketAddr, SocketAddr) {
+fn start() -> (
+    gateway::ShutdownHandle,
+    std::thread::JoinHandle<()>,
+    SocketAddr,
+    SocketAddr,
+) {
     let server = Server::builder()
         .bind("127.0.0.1:0")
         .stats("127.0.0.1:0")
@@ -69,7 +74,9 @@ fn start() -> (gateway::ShutdownHandle, std::thread::JoinHandle<()>, SocketAddr,
 fn stuck_threads(stats: SocketAddr) -> u64 {
     let mut stream = TcpStream::connect(stats).unwrap();
     stream.set_read_timeout(Some(support::IO_TIMEOUT)).unwrap();
-    stream.write_all(b"GET / HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n").unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let mut text = String::new();
     let _ = stream.read_to_string(&mut text);
     let document: serde_json::Value =
@@ -88,13 +95,23 @@ fn a_sleeping_call_answers_504_after_the_limit_while_others_are_served() {
     let reply = sleeping.join().unwrap();
     let took = started.elapsed();
     assert_eq!(reply.status, 504);
-    assert!(took >= LIMIT && took < Duration::from_millis(2500), "{took:?}");
+    assert!(
+        took >= LIMIT && took < Duration::from_millis(2500),
+        "{took:?}"
+    );
     assert_eq!(stuck_threads(stats), 1, "the thread still sleeps");
-    assert_eq!(get(addr, "/").text(), "fast", "the pool replaced the stuck thread");
+    assert_eq!(
+        get(addr, "/").text(),
+        "fast",
+        "the pool replaced the stuck thread"
+    );
     // The call returns at 3 s: its result is discarded, and it is no longer stuck.
     let deadline = Instant::now() + support::IO_TIMEOUT;
     while stuck_threads(stats) != 0 {
-        assert!(Instant::now() < deadline, "the stuck count never went back to 0");
+        assert!(
+            Instant::now() < deadline,
+            "the stuck count never went back to 0"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     handle.shutdown();
@@ -106,12 +123,20 @@ fn a_stream_that_stalls_after_its_first_chunk_has_its_connection_closed() {
     let (handle, thread, addr, stats) = start();
     let started = Instant::now();
     let mut stream = support::raw_connect(addr);
-    stream.write_all(b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    stream
+        .write_all(b"GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
     let text = support::read_until_close(&mut stream);
     let took = started.elapsed();
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
-    assert!(text.contains("first chunk;") && !text.contains("too late"), "{text}");
-    assert!(took < Duration::from_millis(2500), "closed after {took:?}, not at the limit");
+    assert!(
+        text.contains("first chunk;") && !text.contains("too late"),
+        "{text}"
+    );
+    assert!(
+        took < Duration::from_millis(2500),
+        "closed after {took:?}, not at the limit"
+    );
     assert_eq!(stuck_threads(stats), 1);
     handle.shutdown();
     thread.join().unwrap();

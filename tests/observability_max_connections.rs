@@ -52,7 +52,9 @@ fn past_the_limit_connections_wait_in_the_backlog_and_are_served_later() {
                 .set_read_timeout(Some(Duration::from_secs(20)))
                 .unwrap();
             let answer = request(&mut stream);
-            served.send((client, answer.map(|text| text.starts_with("HTTP/1.1 200")))).unwrap();
+            served
+                .send((client, answer.map(|text| text.starts_with("HTTP/1.1 200"))))
+                .unwrap();
             // Keep the connection (and its place) until told to close.
             let _ = closing.recv_timeout(Duration::from_secs(20));
         });
@@ -89,7 +91,9 @@ fn past_the_limit_connections_wait_in_the_backlog_and_are_served_later() {
     // Below the limit again: the next connection is accepted with room to spare.
     std::thread::sleep(Duration::from_millis(300));
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     assert!(request(&mut stream).unwrap().starts_with("HTTP/1.1 200"));
     let mut pauses = 0;
     let mut resumed = false;

@@ -29,7 +29,12 @@ fn app(environ: &Environ, start_response: StartResponse) -> &'static str {
 }
 
 /// A server with a stats address, and its two addresses.
-fn start() -> (gateway::ShutdownHandle, std::thread::JoinHandle<()>, SocketAddr, SocketAddr) {
+fn start() -> (
+    gateway::ShutdownHandle,
+    std::thread::JoinHandle<()>,
+    SocketAddr,
+    SocketAddr,
+) {
     let server = Server::builder()
         .bind("127.0.0.1:0")
         .stats("127.0.0.1:0")
@@ -47,7 +52,11 @@ fn start() -> (gateway::ShutdownHandle, std::thread::JoinHandle<()>, SocketAddr,
 fn stats_get(stats: SocketAddr, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(stats).unwrap();
     stream.set_read_timeout(Some(support::IO_TIMEOUT)).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut text = String::new();
     let _ = stream.read_to_string(&mut text);
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
@@ -57,10 +66,18 @@ fn stats_get(stats: SocketAddr, path: &str) -> (u16, String) {
 /// Prometheus text exposition, checked line by line: `name{labels} value` with a number.
 fn parse_prometheus(text: &str) -> HashMap<String, f64> {
     let mut samples = HashMap::new();
-    for line in text.lines().filter(|line| !line.starts_with('#') && !line.is_empty()) {
+    for line in text
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+    {
         let (series, value) = line.rsplit_once(' ').unwrap();
-        let value: f64 = value.parse().unwrap_or_else(|_| panic!("not a number: {line}"));
-        assert!(series.chars().next().unwrap().is_ascii_alphabetic(), "{line}");
+        let value: f64 = value
+            .parse()
+            .unwrap_or_else(|_| panic!("not a number: {line}"));
+        assert!(
+            series.chars().next().unwrap().is_ascii_alphabetic(),
+            "{line}"
+        );
         assert_eq!(series.contains('{'), series.ends_with('}'), "{line}");
         samples.insert(series.to_owned(), value);
     }
@@ -85,11 +102,18 @@ fn metrics_count_each_request_by_method_and_status_class() {
     assert_eq!(count(r#"method="GET",status="4xx""#), 3.0);
     assert_eq!(count(r#"method="POST",status="2xx""#), 0.0);
     assert_eq!(samples["gateway_http_request_duration_seconds_count"], 8.0);
-    assert_eq!(samples[r#"gateway_http_request_duration_seconds_bucket{le="+Inf"}"#], 8.0);
+    assert_eq!(
+        samples[r#"gateway_http_request_duration_seconds_bucket{le="+Inf"}"#],
+        8.0
+    );
     assert!(samples["gateway_received_bytes_total"] > 0.0);
     assert!(samples["gateway_sent_bytes_total"] > 0.0);
     assert!(samples["gateway_pool_threads"] >= 1.0);
-    for gauge in ["gateway_http_requests_in_flight", "gateway_open_connections", "gateway_stuck_threads"] {
+    for gauge in [
+        "gateway_http_requests_in_flight",
+        "gateway_open_connections",
+        "gateway_stuck_threads",
+    ] {
         assert!(samples.contains_key(gauge), "{gauge} missing");
     }
     assert_eq!(samples["gateway_worker_restarts_total"], 0.0);
@@ -145,7 +169,10 @@ fn healthz_answers_503_while_a_slow_request_holds_the_drain_open() {
         assert!(Instant::now() < deadline, "/healthz never said 503");
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(!slow.is_finished(), "the drain was over before /healthz said 503");
+    assert!(
+        !slow.is_finished(),
+        "the drain was over before /healthz said 503"
+    );
     assert_eq!(slow.join().unwrap().status, 200);
     thread.join().unwrap();
 }

@@ -12,9 +12,9 @@
 use crate::metrics::Metrics;
 use gateway_core::host::{log, Level};
 use http::{Method, Uri};
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::Context;
 use std::time::{Duration, Instant};

@@ -167,7 +167,11 @@ impl Metrics {
                 })
                 .collect(),
             requests,
-            latency_buckets: self.latency.iter().map(|count| count.load(Relaxed)).collect(),
+            latency_buckets: self
+                .latency
+                .iter()
+                .map(|count| count.load(Relaxed))
+                .collect(),
             latency_sum_seconds: self.latency_sum_micros.load(Relaxed) as f64 / 1e6,
             in_flight,
             bytes_in: self.bytes_in.load(Relaxed),

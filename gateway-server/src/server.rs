@@ -459,7 +459,15 @@ impl ServerBuilder {
             .map(|spec| spec.bind(chmod))
             .collect::<io::Result<Vec<_>>>()?;
         let stats = (self.config.stats.as_deref())
-            .map(|addr| Spec::parse(addr, Kind::Http { proxy_protocol: false }).bind(chmod))
+            .map(|addr| {
+                Spec::parse(
+                    addr,
+                    Kind::Http {
+                        proxy_protocol: false,
+                    },
+                )
+                .bind(chmod)
+            })
             .transpose()?;
         let access_log = match &self.config.access_log {
             Some(target) => {
@@ -629,11 +637,20 @@ async fn accept_loop(
         let protocol = bound.protocol.clone();
         let listener = bound.accepting()?;
         let counted = counted.clone();
-        accepting.push(tokio::spawn(accept_on(listener, protocol, serving.clone(), counted)));
+        accepting.push(tokio::spawn(accept_on(
+            listener,
+            protocol,
+            serving.clone(),
+            counted,
+        )));
     }
-    let reopen = config.handle_signals.then(|| tokio::spawn(reopen_on_usr1()));
+    let reopen = config
+        .handle_signals
+        .then(|| tokio::spawn(reopen_on_usr1()));
     stop_signal(&mut stop, config.handle_signals).await;
-    metrics.draining.store(true, std::sync::atomic::Ordering::Relaxed);
+    metrics
+        .draining
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     if let Some(reopen) = reopen {
         reopen.abort();
     }
@@ -680,9 +697,8 @@ fn serve_stats(bound: Bound, shared: &Arc<Shared>) -> io::Result<tokio::task::Jo
     );
     let listener = bound.accepting()?;
     let shared = shared.clone();
-    let source: stats::Source = Arc::new(move || {
-        vec![shared.metrics.snapshot(shared.pool.busy_and_threads())]
-    });
+    let source: stats::Source =
+        Arc::new(move || vec![shared.metrics.snapshot(shared.pool.busy_and_threads())]);
     Ok(tokio::spawn(stats::serve(listener, source)))
 }
 

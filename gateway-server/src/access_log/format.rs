@@ -5,8 +5,8 @@
 
 use super::Entry;
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
 use http::Version;
+use serde::Serialize;
 use std::fmt;
 use std::io::Write;
 use std::net::IpAddr;

@@ -9,8 +9,8 @@ mod writer;
 pub(crate) use format::{Format, DEFAULT_FORMAT};
 
 use format::Renderer;
-use std::cell::RefCell;
 use http::{HeaderValue, Method, Uri, Version};
+use std::cell::RefCell;
 use std::io;
 use std::net::IpAddr;
 use std::path::PathBuf;

@@ -72,7 +72,11 @@ impl Writer {
     /// Writes out what is queued and buffered, waiting at most a second.
     pub(super) fn flush(&self) {
         let (done, wait) = crossbeam_channel::bounded(1);
-        if self.lines.send_timeout(Message::Flush(done), Duration::from_secs(1)).is_ok() {
+        if self
+            .lines
+            .send_timeout(Message::Flush(done), Duration::from_secs(1))
+            .is_ok()
+        {
             let _ = wait.recv_timeout(Duration::from_secs(1));
         }
     }
@@ -178,7 +182,10 @@ fn write_lines(
             out.write(&mut lines);
             match Out::open(target) {
                 Ok(reopened) => out = reopened,
-                Err(error) => log(Level::Error, format_args!("{error}; still writing to the old file")),
+                Err(error) => log(
+                    Level::Error,
+                    format_args!("{error}; still writing to the old file"),
+                ),
             }
         }
         std::thread::sleep(ACCESS_LOG_POLL);

@@ -124,14 +124,27 @@ impl Collector for Scrape {
         ];
         for (name, help, value) in counters {
             let counter = ConstCounter::new(value);
-            counter.encode(encoder.encode_descriptor(name, help, None, counter.metric_type())?)?;
+            counter.encode(encoder.encode_descriptor(
+                name,
+                help,
+                None,
+                counter.metric_type(),
+            )?)?;
         }
         let open: u64 = total.listeners.iter().map(|listener| listener.open).sum();
         let gauges = [
-            ("http_requests_in_flight", "Requests begun and not finished.", total.in_flight),
+            (
+                "http_requests_in_flight",
+                "Requests begun and not finished.",
+                total.in_flight,
+            ),
             ("open_connections", "Client connections open.", open),
             ("pool_threads", "Application threads.", total.pool_threads),
-            ("pool_busy_threads", "Application threads running a call.", total.pool_busy),
+            (
+                "pool_busy_threads",
+                "Application threads running a call.",
+                total.pool_busy,
+            ),
             (
                 "stuck_threads",
                 "Threads still running a call that --harakiri gave up on.",
