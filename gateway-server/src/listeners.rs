@@ -193,6 +193,18 @@ impl Bound {
         }
     }
 
+    /// Its address and protocol, as the stats show them (`http://127.0.0.1:8000`, `http`).
+    pub(crate) fn described(&self) -> (String, &'static str) {
+        let text = self.to_string();
+        let address = text.split(" (").next().unwrap_or(&text).to_owned();
+        let protocol = match self.protocol {
+            Protocol::Http { .. } => "http",
+            Protocol::Https(_) => "https",
+            Protocol::Uwsgi => "uwsgi",
+        };
+        (address, protocol)
+    }
+
     /// Hands the socket to the runtime (call within it).
     pub(crate) fn accepting(self) -> io::Result<Accepting> {
         let local = self.local_addr();

@@ -6,7 +6,7 @@ use crate::connections::Connections;
 use crate::forwarded::{ProxyNet, TrustedProxies};
 use crate::input::BodyLimits;
 use crate::limits;
-use crate::listeners::{Bound, Kind, Protocol, Spec};
+use crate::listeners::{Bound, Kind, Spec};
 use crate::max_connections::MaxConnections;
 use crate::metrics::Metrics;
 use crate::pace::PaceLimit;
@@ -477,7 +477,7 @@ impl ServerBuilder {
             }
             None => None,
         };
-        let metrics = Metrics::new(listeners.iter().map(described).collect());
+        let metrics = Metrics::new(listeners.iter().map(Bound::described).collect());
         let mut config = self.config;
         panics::install();
         config.error_log = panics::error_log(config.error_log);
@@ -574,7 +574,7 @@ impl Server {
         let for_log = shared.clone();
         let result = runtime.block_on(async {
             let stats = match stats {
-                Some(bound) => Some(serve_stats(bound, &shared)?),
+                Some(bound) => Some(stats::start(bound, &shared)?),
                 None => None,
             };
             let result = accept_loop(listeners, shared, config, shutdown).await;
@@ -646,7 +646,7 @@ async fn accept_loop(
     }
     let reopen = config
         .handle_signals
-        .then(|| tokio::spawn(reopen_on_usr1()));
+        .then(|| tokio::spawn(access_log::reopen_on_usr1()));
     stop_signal(&mut stop, config.handle_signals).await;
     metrics
         .draining
@@ -674,46 +674,6 @@ async fn accept_loop(
     }
     close_idle.abort();
     Ok(())
-}
-
-/// A listener's address and protocol, as the stats show them.
-fn described(bound: &Bound) -> (String, &'static str) {
-    let text = bound.to_string();
-    let address = text.split(" (").next().unwrap_or(&text).to_owned();
-    let protocol = match bound.protocol {
-        Protocol::Http { .. } => "http",
-        Protocol::Https(_) => "https",
-        Protocol::Uwsgi => "uwsgi",
-    };
-    (address, protocol)
-}
-
-/// Starts the stats server (`--stats`) on the runtime.
-fn serve_stats(bound: Bound, shared: &Arc<Shared>) -> io::Result<tokio::task::JoinHandle<()>> {
-    let address = described(&bound).0;
-    log(
-        Level::Info,
-        format_args!("stats on {address} (/ JSON, /metrics Prometheus, /healthz)"),
-    );
-    let listener = bound.accepting()?;
-    let shared = shared.clone();
-    let source: stats::Source =
-        Arc::new(move || vec![shared.metrics.snapshot(shared.pool.busy_and_threads())]);
-    Ok(tokio::spawn(stats::serve(listener, source)))
-}
-
-/// Reopens the access log files on each SIGUSR1 (logrotate's `postrotate`).
-async fn reopen_on_usr1() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut usr1) = signal(SignalKind::user_defined1()) else {
-            return;
-        };
-        while usr1.recv().await.is_some() {
-            access_log::reopen();
-        }
-    }
 }
 
 /// Resolves when a shutdown was asked for: through the handle, or by Ctrl-C / SIGTERM.

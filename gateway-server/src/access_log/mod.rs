@@ -91,3 +91,17 @@ impl AccessLog {
 pub fn reopen() {
     writer::reopen();
 }
+
+/// Reopens the access log files on each SIGUSR1 (logrotate's `postrotate`), until aborted.
+pub(crate) async fn reopen_on_usr1() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut usr1) = signal(SignalKind::user_defined1()) else {
+            return;
+        };
+        while usr1.recv().await.is_some() {
+            reopen();
+        }
+    }
+}

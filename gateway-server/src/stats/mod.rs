@@ -11,7 +11,8 @@ mod snapshot;
 pub(crate) use render::{json, prometheus};
 pub(crate) use snapshot::{ListenerStats, Snapshot, WorkerStats, LATENCY_BOUNDS_SECONDS};
 
-use crate::listeners::Accepting;
+use crate::listeners::{Accepting, Bound};
+use crate::service::Shared;
 use bytes::Bytes;
 use gateway_core::host::{log, Level};
 use http::header::CONTENT_TYPE;
@@ -24,6 +25,23 @@ use std::sync::Arc;
 
 /// Where the snapshots come from: this process's metrics, or a master's collection.
 pub(crate) type Source = Arc<dyn Fn() -> Vec<Snapshot> + Send + Sync>;
+
+/// Starts the stats server of one process on the runtime (call within it).
+pub(crate) fn start(
+    bound: Bound,
+    shared: &Arc<Shared>,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    let (address, _) = bound.described();
+    log(
+        Level::Info,
+        format_args!("stats on {address} (/ JSON, /metrics Prometheus, /healthz)"),
+    );
+    let listener = bound.accepting()?;
+    let shared = shared.clone();
+    let source: Source =
+        Arc::new(move || vec![shared.metrics.snapshot(shared.pool.busy_and_threads())]);
+    Ok(tokio::spawn(serve(listener, source)))
+}
 
 /// Serves the stats endpoints on `listener` until the task is aborted.
 pub(crate) async fn serve(listener: Accepting, source: Source) {
