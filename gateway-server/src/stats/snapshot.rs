@@ -138,3 +138,52 @@ fn add(total: &mut Vec<u64>, more: &[u64]) {
         *sum += value;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn worker(pid: u32, requests: u64) -> Snapshot {
+        Snapshot {
+            version: "1".into(),
+            started_unix: 100 + u64::from(pid),
+            workers: vec![WorkerStats {
+                pid,
+                requests,
+                ..WorkerStats::default()
+            }],
+            listeners: vec![ListenerStats {
+                address: "http://127.0.0.1:8000".into(),
+                protocol: "http".into(),
+                accepted: requests,
+                open: 1,
+            }],
+            requests: vec![vec![0, requests, 0, 0, 0]],
+            latency_buckets: vec![requests, 0],
+            bytes_out: 10,
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn merging_adds_the_counts_and_keeps_each_worker() {
+        let total = merge(&[worker(1, 3), worker(2, 4)]);
+        assert_eq!(total.workers.len(), 2);
+        assert_eq!(total.started_unix, 101);
+        assert_eq!(total.listeners.len(), 1, "the same shared socket");
+        assert_eq!(
+            (total.listeners[0].accepted, total.listeners[0].open),
+            (7, 2)
+        );
+        assert_eq!(total.requests, vec![vec![0, 7, 0, 0, 0]]);
+        assert_eq!(total.latency_buckets, vec![7, 0]);
+        assert_eq!(total.bytes_out, 20);
+    }
+
+    #[test]
+    fn a_snapshot_survives_json_as_a_master_would_receive_it() {
+        let snapshot = worker(7, 1);
+        let text = serde_json::to_string(&snapshot).unwrap();
+        assert_eq!(serde_json::from_str::<Snapshot>(&text).unwrap(), snapshot);
+    }
+}
