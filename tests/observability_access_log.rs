@@ -250,3 +250,32 @@ fn disable_access_log_writes_nothing() {
     assert!(!path.exists() || std::fs::read_to_string(&path).unwrap().is_empty());
     server.stop();
 }
+
+#[test]
+fn https_requests_are_logged_with_their_alpn_protocol() {
+    if !deployed::have("curl") {
+        return;
+    }
+    let dir = deployed::temp_dir("access-tls");
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.key_pair.serialize_pem()).unwrap();
+    let path = log_path("tls.log");
+    let https = format!("127.0.0.1:0,{},{}", cert.display(), key.display());
+    let server = Deployed::start(
+        &["--https", &https, "--access-log", path.to_str().unwrap()],
+        1,
+    );
+    let port = server.addr(0).port();
+    let url = format!("https://localhost:{port}/tls");
+    let resolve = format!("localhost:{port}:127.0.0.1");
+    for version in ["--http1.1", "--http2"] {
+        let cacert = cert.to_str().unwrap();
+        deployed::curl(&["--cacert", cacert, "--resolve", &resolve, version, &url]);
+    }
+    let lines = lines(&path, 2);
+    assert!(lines[0].contains("\"GET /tls HTTP/1.1\" 200 "), "{lines:?}");
+    assert!(lines[1].contains("\"GET /tls HTTP/2.0\" 200 "), "{lines:?}");
+    server.stop();
+}
