@@ -8,9 +8,23 @@
 use gateway::util::escape_html;
 use gateway::{wsgi_app, Environ, StartResponse};
 
-/// Greets the name in the path, or the Web.
+/// The longest `/sleep`.
+const MAX_SLEEP_MS: u64 = 10_000;
+
+/// Greets the name in the path, or the Web. `/sleep?ms=N` answers after N milliseconds (at
+/// most 10 s): a slow request, to watch a graceful stop or a reload wait for it.
 #[wsgi_app]
 pub fn application(environ: &Environ, start_response: StartResponse) -> Vec<Vec<u8>> {
+    if environ.path_info() == "/sleep" {
+        let ms = environ["QUERY_STRING"]
+            .strip_prefix("ms=")
+            .and_then(|ms| ms.parse().ok())
+            .unwrap_or(0u64)
+            .min(MAX_SLEEP_MS);
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        start_response("200 OK", &[("Content-Type", "text/plain")]);
+        return vec![format!("slept {ms} ms in worker {}\n", std::process::id()).into_bytes()];
+    }
     start_response("200 OK", &[("Content-Type", "text/html")]);
     let name = environ["PATH_INFO"].get(1..).unwrap_or(""); // Python's [1:]: never panics
     let body = format!(

@@ -5,13 +5,12 @@
 
 mod deployed;
 
+use deployed::nginx::{free_port, Nginx};
 use deployed::{curl, have, temp_dir};
 use gateway::{Body, Environ, Server, StartResponse};
 use std::io::Read;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 const FIVE_MIB: usize = 5 << 20;
 
@@ -49,34 +48,6 @@ fn app(environ: &Environ, start_response: StartResponse) -> Body {
         environ.get("HTTP_COOKIE").map_or(0, str::len),
     )
     .into_bytes()])
-}
-
-/// nginx in the foreground; killed by PID when dropped.
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while self.0.try_wait().ok().flatten().is_none() {
-            if Instant::now() > deadline {
-                let _ = self.0.kill();
-                let _ = self.0.wait();
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn start_nginx(dir: &Path, port: u16, uwsgi: SocketAddr, unix: &Path, http: SocketAddr) -> Nginx {
@@ -120,25 +91,7 @@ http {{
 "#,
         unix = unix.display()
     );
-    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let child = Command::new("nginx")
-        .args(["-p", &d.to_string(), "-e", &format!("{d}/error.log"), "-c"])
-        .arg(dir.join("nginx.conf"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let nginx = Nginx(child);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "nginx did not start: {}",
-            std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    nginx
+    Nginx::start(dir, port, &conf)
 }
 
 #[test]

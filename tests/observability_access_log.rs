@@ -199,7 +199,7 @@ fn sigusr1_reopens_the_file_after_logrotate_renamed_it() {
     lines(&path, 1);
     let moved = path.with_extension("log.1");
     std::fs::rename(&path, &moved).unwrap();
-    server.signal("-USR1");
+    server.signal("USR1");
     // Lines go to the old file until the writer reopens (within a second): retry until one
     // lands in the new file.
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -58,19 +58,21 @@ pub(crate) async fn accept_on(
         let open = (place, counted.opened());
         let serving = serving.clone();
         let local = listener.local;
+        // Registered before the task runs, so that a shutdown that comes first waits for it
+        // (a task dropped unpolled would reset a connection whose request was sent).
+        let entry = serving.connections.open();
         match &protocol {
             Protocol::Http { proxy_protocol } => {
                 let proxy_protocol = *proxy_protocol;
                 tokio::spawn(async move {
                     let _open = open;
-                    http_connection(socket, local, remote, proxy_protocol, &serving).await;
+                    http_connection(entry, socket, local, remote, proxy_protocol, &serving).await;
                 });
             }
             Protocol::Https(acceptor) => {
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
                     let _open = open;
-                    let entry = serving.connections.open();
                     let transport = serving.transport(socket, &entry);
                     let handshake = acceptor.accept(transport);
                     match tokio::time::timeout(serving.header_read_timeout, handshake).await {
@@ -89,7 +91,6 @@ pub(crate) async fn accept_on(
             Protocol::Uwsgi => {
                 tokio::spawn(async move {
                     let _open = open;
-                    let entry = serving.connections.open();
                     let transport = serving.transport(socket, &entry);
                     uwsgi::connection::serve_connection(&serving, entry, transport, local).await;
                 });
@@ -100,13 +101,13 @@ pub(crate) async fn accept_on(
 
 /// A plain-HTTP connection, after its PROXY header when the listener expects one.
 async fn http_connection(
+    entry: Entry,
     socket: Socket,
     mut local: Option<SocketAddr>,
     mut remote: Option<SocketAddr>,
     proxy_protocol: bool,
     serving: &Serving,
 ) {
-    let entry = serving.connections.open();
     let mut transport = serving.transport(socket, &entry);
     if proxy_protocol {
         let header = read_header(&mut transport, serving.max_head_size);

@@ -62,7 +62,8 @@ struct Watch {
     /// Requests begun, and finished (answered or abandoned).
     begun: AtomicU64,
     finished: AtomicU64,
-    /// [`KEEP_OPEN`], [`FINISH`] or [`CLOSE`]: what the server asks of the connection.
+    /// [`KEEP_OPEN`], [`FINISH`], [`FINISH_NOW`] or [`CLOSE`]: what the server asks of the
+    /// connection.
     ask: AtomicU8,
     /// Where to wake the connection when `ask` changes.
     waker: Mutex<Option<Waker>>,
@@ -71,10 +72,22 @@ struct Watch {
 }
 
 const KEEP_OPEN: u8 = 0;
-/// Shut down gracefully: finish the request in flight, then close.
+/// Shut down gracefully: finish the request in flight, then close; a connection that has
+/// not sent its first request yet is served that one first (see [`FIRST_REQUEST_WAIT`]).
 const FINISH: u8 = 1;
+/// Shut down gracefully now, even a connection still waiting for its first request.
+const FINISH_NOW: u8 = 2;
 /// Idle too long, or too slow: close now.
-const CLOSE: u8 = 2;
+const CLOSE: u8 = 3;
+
+/// How long a shutdown waits for the first request of connections just accepted. A client
+/// sends its request right after connecting: closing the connection in between (hyper closes
+/// a connection with no request in flight at once) would reset a request the client has
+/// sent, which another process sharing the listening socket (a worker of `--workers`) would
+/// have answered. Connections that send nothing in that time are closed. Two seconds: with
+/// half a second, a loaded test client on 2 cores (64 threads) now and then sent its request
+/// later than that after its connect, and lost it.
+const FIRST_REQUEST_WAIT: Duration = Duration::from_secs(2);
 
 /// A connection's entry among the open ones; dropping it marks the connection closed.
 pub(crate) struct Entry {
@@ -152,6 +165,17 @@ impl Connections {
 
     /// Asks every open connection to finish and waits until they have all closed.
     pub(crate) async fn shutdown(&self) {
+        let first = self.finish_all(FINISH);
+        if tokio::time::timeout(FIRST_REQUEST_WAIT, first)
+            .await
+            .is_err()
+        {
+            self.finish_all(FINISH_NOW).await;
+        }
+    }
+
+    /// Asks every open connection to do `what` and waits until they have all closed.
+    async fn finish_all(&self, what: u8) {
         loop {
             // Listen before looking, so that a close in between is not missed.
             let all_closed = self.0.all_closed.notified();
@@ -163,7 +187,7 @@ impl Connections {
                     return;
                 }
                 for tracked in open.connections.values() {
-                    tracked.watch.ask(FINISH);
+                    tracked.watch.ask(what);
                 }
             }
             all_closed.await;
@@ -257,15 +281,23 @@ impl Entry {
                 self.watch.remember(cx.waker());
                 remembered = Some(cx.waker().clone());
             }
-            match self.watch.ask.load(Ordering::Acquire) {
-                CLOSE => return Poll::Ready(Err(Closed)),
-                FINISH if !finishing => {
-                    finishing = true;
-                    finish(connection.as_mut());
-                }
-                _ => {}
+            let ask = self.watch.ask.load(Ordering::Acquire);
+            if ask == CLOSE {
+                return Poll::Ready(Err(Closed));
             }
-            connection.as_mut().poll(cx).map(Ok)
+            let first_begun = || self.watch.begun.load(Ordering::Acquire) > 0;
+            if !finishing && (ask == FINISH_NOW || (ask == FINISH && first_begun())) {
+                finishing = true;
+                finish(connection.as_mut());
+            }
+            let polled = connection.as_mut().poll(cx).map(Ok);
+            if polled.is_pending() && !finishing && ask == FINISH && first_begun() {
+                // Its first request was just read: finish after it.
+                finishing = true;
+                finish(connection.as_mut());
+                cx.waker().wake_by_ref();
+            }
+            polled
         })
         .await
     }

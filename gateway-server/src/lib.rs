@@ -26,6 +26,7 @@
 mod accept;
 pub mod access_log;
 mod body;
+mod builder;
 mod cli;
 mod connections;
 mod error;
@@ -48,6 +49,12 @@ mod transport;
 
 mod config;
 mod forwarded;
+mod inherited;
+mod logs;
+#[cfg(unix)]
+mod master;
+mod notify;
+mod pidfile;
 mod proxy_protocol;
 mod run;
 mod sniff;
@@ -55,8 +62,11 @@ mod tls;
 #[cfg(unix)]
 mod unix_socket;
 mod uwsgi;
+mod worker;
 
+pub use builder::ServerBuilder;
 pub use cli::port_from_args;
 pub use error::{Error, Result};
+pub use logs::on_reopen_logs;
 pub use run::run;
-pub use server::{make_server, Server, ServerBuilder, ShutdownHandle};
+pub use server::{make_server, Server, ShutdownHandle};

@@ -101,14 +101,7 @@ impl Spec {
     /// Binds the listener (and loads its certificate): every start-up error is a sentence
     /// naming the address or the file.
     pub(crate) fn bind(self, chmod: Option<u32>) -> io::Result<Bound> {
-        let protocol = match self.kind {
-            Kind::Http { proxy_protocol } => Protocol::Http { proxy_protocol },
-            Kind::Https { cert, key } => Protocol::Https(
-                tls::acceptor(&cert, &key)
-                    .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?,
-            ),
-            Kind::Uwsgi => Protocol::Uwsgi,
-        };
+        let protocol = protocol(self.kind)?;
         let listener = match self.place? {
             Place::Tcp(addrs) => {
                 let listener = bind_first(&addrs)?;
@@ -118,7 +111,7 @@ impl Spec {
             #[cfg(unix)]
             Place::Unix(path) => {
                 let (listener, file) = crate::unix_socket::bind(&path, chmod)?;
-                Listener::Unix(listener, file)
+                Listener::Unix(listener, Some(file))
             }
             #[cfg(not(unix))]
             Place::Unix(path) => {
@@ -131,6 +124,37 @@ impl Spec {
         };
         Ok(Bound { listener, protocol })
     }
+
+    /// The listener on a socket bound by someone else (systemd, or the master): its
+    /// certificate is loaded, its address not bound, and its socket file, if any, left to
+    /// whoever bound it.
+    pub(crate) fn adopt(self, socket: crate::inherited::Socket) -> io::Result<Bound> {
+        let protocol = protocol(self.kind)?;
+        let listener = match socket {
+            crate::inherited::Socket::Tcp(listener) => {
+                listener.set_nonblocking(true)?;
+                Listener::Tcp(listener)
+            }
+            #[cfg(unix)]
+            crate::inherited::Socket::Unix(listener) => {
+                listener.set_nonblocking(true)?;
+                Listener::Unix(listener, None)
+            }
+        };
+        Ok(Bound { listener, protocol })
+    }
+}
+
+/// What a listener of `kind` speaks, its certificate loaded.
+fn protocol(kind: Kind) -> io::Result<Protocol> {
+    Ok(match kind {
+        Kind::Http { proxy_protocol } => Protocol::Http { proxy_protocol },
+        Kind::Https { cert, key } => Protocol::Https(
+            tls::acceptor(&cert, &key)
+                .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?,
+        ),
+        Kind::Uwsgi => Protocol::Uwsgi,
+    })
 }
 
 impl From<ListenAddr> for Place {
@@ -171,9 +195,10 @@ pub(crate) enum Protocol {
 enum Listener {
     Tcp(TcpListener),
     #[cfg(unix)]
+    /// The socket file is `None` when the socket was inherited: whoever bound it removes it.
     Unix(
         std::os::unix::net::UnixListener,
-        crate::unix_socket::SocketFile,
+        Option<crate::unix_socket::SocketFile>,
     ),
 }
 
@@ -203,6 +228,15 @@ impl Bound {
             Protocol::Uwsgi => "uwsgi",
         };
         (address, protocol)
+    }
+
+    /// A descriptor of the same socket, for a worker to inherit.
+    #[cfg(unix)]
+    pub(crate) fn dup(&self) -> io::Result<std::os::fd::OwnedFd> {
+        Ok(match &self.listener {
+            Listener::Tcp(listener) => listener.try_clone()?.into(),
+            Listener::Unix(listener, _) => listener.try_clone()?.into(),
+        })
     }
 
     /// Hands the socket to the runtime (call within it).
@@ -244,8 +278,16 @@ impl fmt::Display for Bound {
                 None => write!(f, "{scheme}://? ({protocols})"),
             },
             #[cfg(unix)]
-            Listener::Unix(_, file) => {
-                write!(f, "unix:{} ({protocols})", file.path().display())
+            Listener::Unix(listener, file) => {
+                let path = match file {
+                    Some(file) => Some(file.path().to_owned()),
+                    None => listener
+                        .local_addr()
+                        .ok()
+                        .and_then(|addr| addr.as_pathname().map(Into::into)),
+                };
+                let path = path.unwrap_or_default();
+                write!(f, "unix:{} ({protocols})", path.display())
             }
         }
     }
@@ -257,7 +299,7 @@ enum AcceptOn {
     Unix {
         listener: tokio::net::UnixListener,
         /// Lives as long as the listener: dropping it removes the file.
-        _file: crate::unix_socket::SocketFile,
+        _file: Option<crate::unix_socket::SocketFile>,
     },
 }
 

@@ -1,9 +1,9 @@
 //! `run`: the whole server from one call in `main`, configured by the operator (flags,
 //! `GATEWAY_*` environment variables, a `--config` TOML file), like uWSGI or gunicorn.
 
+use crate::builder::ServerBuilder;
 use crate::config::{Action, Config, ConfigError, Options};
 use crate::listeners::Spec;
-use crate::server::ServerBuilder;
 use crate::Server;
 use gateway_core::Application;
 
@@ -49,9 +49,31 @@ pub fn run(app: impl Application) -> crate::Result<()> {
         }
         Action::Serve => {}
     }
-    let server = builder(&config.options).build(app)?;
+    let options = &config.options;
+    let is_worker = crate::worker::is_worker();
+    let _pidfile = match &options.pidfile {
+        Some(path) if !is_worker => Some(crate::pidfile::Pidfile::create(path)?),
+        _ => None,
+    };
+    #[cfg(unix)]
+    if options.workers >= 1 && !is_worker {
+        return crate::master::serve(options, specs(options).collect());
+    }
+    let server = builder(options).build(app)?;
     server.serve_forever()?;
     Ok(())
+}
+
+/// `--max-requests` plus a random part of `--max-requests-jitter`, or `None` when unset.
+fn max_requests(options: &Options) -> Option<u64> {
+    use std::hash::{BuildHasher, Hasher};
+    let base = options.max_requests;
+    let jitter = options.max_requests_jitter;
+    // A randomly keyed hasher's output: random enough to spread the workers' retirements.
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    (base > 0).then(|| base + random % jitter.saturating_add(1))
 }
 
 /// Prints `error` on one line and exits with status 2, as for a bad flag.
@@ -105,14 +127,27 @@ fn builder(options: &Options) -> ServerBuilder {
     if let Some(format) = &options.access_log_format {
         builder = builder.access_log_format(format);
     }
-    if let Some(stats) = &options.stats {
+    // A worker does not bind the stats address (the master will serve it).
+    if let Some(stats) = options
+        .stats
+        .as_ref()
+        .filter(|_| !crate::worker::is_worker())
+    {
         builder = builder.stats(&stats.to_string());
     }
-    let specs = (options.http.iter().map(Spec::http))
-        .chain(options.https.iter().map(Spec::https))
-        .chain(options.socket.iter().map(Spec::uwsgi));
-    for spec in specs {
+    // Only a worker retires: a lone server has no master to start its replacement.
+    if let Some(requests) = max_requests(options).filter(|_| crate::worker::is_worker()) {
+        builder = builder.max_requests(requests);
+    }
+    for spec in specs(options) {
         builder = builder.listener(spec);
     }
     builder
+}
+
+/// The listeners of the options, in the order inherited sockets are matched to them.
+fn specs(options: &Options) -> impl Iterator<Item = Spec> + '_ {
+    (options.http.iter().map(Spec::http))
+        .chain(options.https.iter().map(Spec::https))
+        .chain(options.socket.iter().map(Spec::uwsgi))
 }

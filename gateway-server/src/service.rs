@@ -50,6 +50,8 @@ pub(crate) struct Shared {
     pub(crate) access_log: Option<AccessLog>,
     /// How long a request may run (see `harakiri.rs`).
     pub(crate) harakiri: Option<std::time::Duration>,
+    /// `--max-requests`: counts requests down to the worker's retirement.
+    pub(crate) retire: Option<crate::worker::Retire>,
 }
 
 /// What the requests of one connection share. A request clones this, never the server-wide
@@ -95,6 +97,9 @@ async fn answer<B: RequestBody>(
     // Counts the connection busy until the response is sent (see `connections.rs`).
     let busy = conn.requests.begin();
     let shared = &conn.shared;
+    if let Some(retire) = &shared.retire {
+        retire.count();
+    }
     if let Some(refusal) = refuse(&request, shared) {
         if !request.body().is_end_stream() {
             left_unread(&conn, request.version());

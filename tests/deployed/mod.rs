@@ -2,6 +2,9 @@
 //! read from its start-up lines, stopped by PID with SIGTERM when the guard is dropped.
 #![allow(dead_code)] // each test file uses a part
 
+pub mod load;
+pub mod nginx;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
@@ -62,14 +65,19 @@ pub struct Deployed {
 impl Deployed {
     /// Starts the binary with `args` and waits for `listeners` start-up lines.
     pub fn start(args: &[&str], listeners: usize) -> Self {
-        let mut child = Command::new(binary())
+        Self::start_binary(&binary(), args, listeners)
+    }
+
+    /// Like [`start`](Self::start), with another copy of the binary.
+    pub fn start_binary(binary: &std::path::Path, args: &[&str], listeners: usize) -> Self {
+        let mut command = Command::new(binary);
+        command
             .args(args)
             .env_remove("GATEWAY_CONFIG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::piped());
+        let mut child = spawn_fresh(&mut command);
         let stderr = child.stderr.take().unwrap();
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -121,11 +129,24 @@ impl Deployed {
         rest[..rest.find(' ').unwrap()].parse().unwrap()
     }
 
-    /// Sends it a signal (`-USR1`, `-HUP`...) by PID.
+    /// The server's pid (the master's with --workers).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` (`HUP`, `USR1`, ...) to the server.
     pub fn signal(&self, signal: &str) {
-        let _ = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status();
+        signal_pid(self.child.id(), signal);
+    }
+
+    /// Collects the stderr lines that come within `wait`.
+    pub fn lines_for(&self, wait: Duration) -> Vec<String> {
+        let deadline = Instant::now() + wait;
+        let mut lines = Vec::new();
+        while let Some(line) = self.next_line(deadline.saturating_duration_since(Instant::now())) {
+            lines.push(line);
+        }
+        lines
     }
 
     /// Stops the server with SIGTERM and waits for it to exit.
@@ -134,9 +155,7 @@ impl Deployed {
     }
 
     fn terminate(&mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        signal_pid(self.child.id(), "TERM");
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -157,6 +176,31 @@ impl Drop for Deployed {
             self.terminate();
         }
     }
+}
+
+/// Spawns `command`, whose binary may have just been written: while another thread of the
+/// test forks, the writer's descriptor lives on in the child until it execs, and the kernel
+/// refuses to run the file ("text file busy") for that moment.
+pub fn spawn_fresh(command: &mut Command) -> Child {
+    let mut tries = 0;
+    loop {
+        match command.spawn() {
+            Err(error) if error.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            spawned => return spawned.unwrap(),
+        }
+    }
+}
+
+/// Sends `signal` (`TERM`, `KILL`, `HUP`, ...) to the process `pid`.
+pub fn signal_pid(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal} {pid} failed");
 }
 
 /// A uwsgi packet for a request: `vars` as (key, value) pairs, then `body`.

@@ -56,6 +56,14 @@ pub(crate) struct AccessLog {
 impl AccessLog {
     /// Opens `target` (a file is created if needed) and starts the thread that writes to it.
     pub(crate) fn open(format: Format, target: Target) -> io::Result<Self> {
+        // SIGUSR1 reopens every log file through `logs.rs`; once is enough for all writers.
+        static REGISTERED: std::sync::Once = std::sync::Once::new();
+        REGISTERED.call_once(|| {
+            crate::logs::on_reopen_logs(|| {
+                reopen();
+                Ok(())
+            })
+        });
         Ok(Self {
             writer: Writer::start(target, format.clone())?,
             format,
@@ -87,21 +95,7 @@ impl AccessLog {
 }
 
 /// Reopens every access log file (after logrotate renamed it): lines go to a new file of the
-/// same name within a second. What SIGUSR1 does.
+/// same name within a second. SIGUSR1 does it (registered in [`crate::on_reopen_logs`]).
 pub fn reopen() {
     writer::reopen();
-}
-
-/// Reopens the access log files on each SIGUSR1 (logrotate's `postrotate`), until aborted.
-pub(crate) async fn reopen_on_usr1() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut usr1) = signal(SignalKind::user_defined1()) else {
-            return;
-        };
-        while usr1.recv().await.is_some() {
-            reopen();
-        }
-    }
 }

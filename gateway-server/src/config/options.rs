@@ -93,7 +93,8 @@ pub(crate) struct Options {
           default_value_t = HumanDuration(limits::SHUTDOWN_GRACE))]
     pub(crate) shutdown_timeout: HumanDuration,
 
-    /// Most blocking (plain fn) applications running at once, in threads.
+    /// Most blocking (plain fn) applications running at once, in threads (in each worker
+    /// with --workers).
     #[arg(long, value_name = "N", help_heading = "Limits",
           default_value_t = Count(limits::MAX_THREADS))]
     pub(crate) threads: Count,
@@ -156,6 +157,42 @@ pub(crate) struct Options {
     #[arg(long, value_name = "N", help_heading = "Limits",
           default_value_t = Count(limits::MAX_THREADS_PER_CONNECTION))]
     pub(crate) threads_per_connection: Count,
+
+    /// Worker processes. 0: serve in this one process, no master (the least overhead, for a
+    /// container its orchestrator restarts). N: a master binds the listeners and supervises
+    /// N workers that share them: restarts, --max-requests, zero-downtime reload on SIGHUP.
+    #[arg(
+        long,
+        value_name = "N",
+        help_heading = "Processes",
+        default_value_t = 0
+    )]
+    pub(crate) workers: usize,
+
+    /// Requests a worker serves before it drains and is replaced, for applications that
+    /// leak (0: never; needs --workers).
+    #[arg(
+        long,
+        value_name = "N",
+        help_heading = "Processes",
+        default_value_t = 0
+    )]
+    pub(crate) max_requests: u64,
+
+    /// Adds a random 0..=N to each worker's --max-requests, so workers do not all retire at
+    /// once.
+    #[arg(
+        long,
+        value_name = "N",
+        help_heading = "Processes",
+        default_value_t = 0
+    )]
+    pub(crate) max_requests_jitter: u64,
+
+    /// Writes the pid of the process to signal (the master with --workers) to FILE, removed
+    /// at exit.
+    #[arg(long, value_name = "FILE", help_heading = "Processes")]
+    pub(crate) pidfile: Option<PathBuf>,
 
     /// Threads doing network I/O (and running async applications). [default: one per core]
     #[arg(long, value_name = "N", help_heading = "Limits")]
