@@ -53,6 +53,8 @@ pub(crate) struct Config {
     pub(crate) max_connections: usize,
     pub(crate) stats: Option<String>,
     pub(crate) max_requests: Option<u64>,
+    /// A worker under a master with `--stats`: it reports its numbers to the master.
+    pub(crate) report_stats: bool,
 }
 
 /// Configures a [`Server`]: where it listens and the limits it enforces (see
@@ -118,6 +120,7 @@ impl Default for ServerBuilder {
                 max_connections: limits::MAX_CONNECTIONS,
                 stats: None,
                 max_requests: None,
+                report_stats: false,
             },
         }
     }
@@ -204,6 +207,12 @@ impl ServerBuilder {
     /// `--max-requests`: stop accepting after `requests` requests, drain and return.
     pub(crate) fn max_requests(mut self, requests: u64) -> Self {
         self.config.max_requests = Some(requests);
+        self
+    }
+
+    /// `--stats` in a worker: its snapshot goes to the master, which serves the address.
+    pub(crate) fn report_stats(mut self) -> Self {
+        self.config.report_stats = true;
         self
     }
 
@@ -424,15 +433,7 @@ impl ServerBuilder {
         let chmod = self.config.chmod_socket;
         let listeners = crate::inherited::bind_all(specs, chmod)?;
         let stats = (self.config.stats.as_deref())
-            .map(|addr| {
-                Spec::parse(
-                    addr,
-                    Kind::Http {
-                        proxy_protocol: false,
-                    },
-                )
-                .bind(chmod)
-            })
+            .map(|addr| crate::stats::bind(addr, chmod))
             .transpose()?;
         let access_log = match &self.config.access_log {
             Some(target) => {

@@ -41,8 +41,6 @@ pub(crate) struct Metrics {
     pub(crate) stuck_threads: AtomicU64,
     /// Requests stopped by harakiri.
     pub(crate) harakiri: AtomicU64,
-    /// Worker restarts: always 0 in one process (a master feeds it).
-    pub(crate) restarts: AtomicU64,
     /// Set when shutdown begins: `/healthz` answers 503 from then on.
     pub(crate) draining: AtomicBool,
     /// One per listener, in the order they were added.
@@ -90,7 +88,6 @@ impl Metrics {
             bytes_out: AtomicU64::new(0),
             stuck_threads: AtomicU64::new(0),
             harakiri: AtomicU64::new(0),
-            restarts: AtomicU64::new(0),
             draining: AtomicBool::new(false),
             listeners: listeners
                 .into_iter()
@@ -142,8 +139,9 @@ impl Metrics {
             in_flight,
             errors_4xx: class_total(3),
             errors_5xx: class_total(4),
-            rss_bytes: rss_bytes(),
-            restarts: self.restarts.load(Relaxed),
+            rss_bytes: rss_bytes("self"),
+            // Restarts, exits and the worker_restarts total: a master fills them in.
+            restarts: 0,
             last_exit: None,
             stuck_threads: stuck,
             harakiri: self.harakiri.load(Relaxed),
@@ -179,7 +177,8 @@ impl Metrics {
             pool_busy: pool.0 as u64,
             pool_threads: pool.1 as u64,
             stuck_threads: stuck,
-            worker_restarts: self.restarts.load(Relaxed),
+            worker_restarts: 0,
+            harakiri: self.harakiri.load(Relaxed),
         }
     }
 }
@@ -198,9 +197,10 @@ pub(crate) fn method_index(method: &Method) -> u8 {
     }
 }
 
-/// This process's resident memory, from `/proc/self/status` (0 where there is none).
-fn rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+/// The resident memory of `process` (`self` or a pid), from `/proc/PROCESS/status` (0 where
+/// there is none).
+pub(crate) fn rss_bytes(process: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{process}/status"))
         .ok()
         .and_then(|status| {
             let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;

@@ -127,13 +127,11 @@ fn builder(options: &Options) -> ServerBuilder {
     if let Some(format) = &options.access_log_format {
         builder = builder.access_log_format(format);
     }
-    // A worker does not bind the stats address (the master will serve it).
-    if let Some(stats) = options
-        .stats
-        .as_ref()
-        .filter(|_| !crate::worker::is_worker())
-    {
-        builder = builder.stats(&stats.to_string());
+    // With --workers the master serves the stats: a worker reports to it.
+    match &options.stats {
+        Some(_) if crate::worker::is_worker() => builder = builder.report_stats(),
+        Some(stats) => builder = builder.stats(&stats.to_string()),
+        None => {}
     }
     // Only a worker retires: a lone server has no master to start its replacement.
     if let Some(requests) = max_requests(options).filter(|_| crate::worker::is_worker()) {

@@ -106,9 +106,15 @@ impl Server {
                 Some(bound) => Some(stats::start(bound, &shared)?),
                 None => None,
             };
+            let report = (config.report_stats).then(|| tokio::spawn(stats::report(shared.clone())));
+            let reported = shared.clone();
             let result = accept_loop(listeners, shared, config, shutdown).await;
-            if let Some(stats) = stats {
-                stats.abort();
+            for task in stats.iter().chain(&report) {
+                task.abort();
+            }
+            if report.is_some() {
+                // The final counts, once drained: the master keeps them after this exits.
+                stats::report_once(&reported);
             }
             result
         });

@@ -119,7 +119,7 @@ impl Collector for Scrape {
             (
                 "harakiri",
                 "Requests stopped by --harakiri.",
-                total.workers.iter().map(|worker| worker.harakiri).sum(),
+                total.harakiri,
             ),
         ];
         for (name, help, value) in counters {

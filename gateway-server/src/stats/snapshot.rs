@@ -42,6 +42,9 @@ pub struct Snapshot {
     pub stuck_threads: u64,
     /// Worker processes restarted by the master.
     pub worker_restarts: u64,
+    /// Requests stopped by harakiri (also per worker; this total outlives the workers).
+    #[serde(default)]
+    pub harakiri: u64,
 }
 
 /// One worker process, as uWSGI's stats server shows it.
@@ -117,6 +120,7 @@ pub fn merge(snapshots: &[Snapshot]) -> Snapshot {
         total.pool_threads += snapshot.pool_threads;
         total.stuck_threads += snapshot.stuck_threads;
         total.worker_restarts += snapshot.worker_restarts;
+        total.harakiri += snapshot.harakiri;
     }
     total
 }
