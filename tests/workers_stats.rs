@@ -1,11 +1,12 @@
 //! `--stats` with `--workers`: the master serves the address, each worker sends it its
 //! numbers; the totals count every worker's requests, a killed worker's restart shows and its
 //! counts stay, `/healthz` stays 200 through a reload and turns 503 while the master drains.
+//! With `--harakiri`, a worker left with a stuck thread retires and the master replaces it.
 //! Real processes (the deploy example) and real signals; each test prints what it measured.
 
 mod deployed;
 
-use deployed::load::one;
+use deployed::load::{one, Load};
 use deployed::{signal_pid, Deployed};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -14,13 +15,13 @@ use std::time::{Duration, Instant};
 /// How long the workers' reports (one a second) may take to show.
 const REPORT_WAIT: Duration = Duration::from_secs(10);
 
-/// A master with 2 workers and a stats address, and its two addresses.
-fn start(extra: &[&str]) -> (Deployed, SocketAddr, SocketAddr) {
+/// A master with `workers` workers and a stats address, and its two addresses.
+fn start(workers: &str, extra: &[&str]) -> (Deployed, SocketAddr, SocketAddr) {
     let mut args = vec![
         "--http",
         "127.0.0.1:0",
         "--workers",
-        "2",
+        workers,
         "--stats",
         "127.0.0.1:0",
     ];
@@ -80,7 +81,7 @@ fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 
 #[test]
 fn the_master_counts_every_worker_and_keeps_a_killed_worker_s_counts() {
-    let (server, addr, stats) = start(&[]);
+    let (server, addr, stats) = start("2", &[]);
     const SENT: u64 = 200;
     for _ in 0..SENT {
         one(addr, "/").unwrap();
@@ -139,7 +140,7 @@ fn the_master_counts_every_worker_and_keeps_a_killed_worker_s_counts() {
 
 #[test]
 fn healthz_answers_503_while_the_master_drains() {
-    let (server, addr, stats) = start(&["--shutdown-timeout", "10s"]);
+    let (server, addr, stats) = start("2", &["--shutdown-timeout", "10s"]);
     assert_eq!(get(stats, "/healthz"), (200, "ok\n".to_owned()));
     // A reload is no drain: new workers serve, the master goes on.
     server.signal("HUP");
@@ -158,5 +159,45 @@ fn healthz_answers_503_while_the_master_drains() {
     );
     let answer = slow.join().unwrap();
     assert!(answer.is_ok(), "{answer:?}");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+/// The pid in the deploy example's `/sleep` answer (`slept 0 ms in worker PID`).
+fn worker_pid(body: &str) -> u64 {
+    body.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_worker_with_a_stuck_thread_is_replaced_without_failing_a_request() {
+    let (server, addr, stats) = start("1", &["--harakiri", "1s"]);
+    let first = worker_pid(&one(addr, "/sleep?ms=0").unwrap());
+    let load = Load::start(addr, 8, "/sleep?ms=5");
+    let stuck = one(addr, "/sleep?ms=3000");
+    assert!(
+        stuck.as_ref().is_err_and(|answer| answer.contains("504")),
+        "{stuck:?}"
+    );
+    let answered = Instant::now();
+    server.wait_for_line("harakiri left a thread stuck: retiring");
+    server.wait_for_line(&format!("worker {first} retired (exit status: 0)"));
+    // The stuck call had 2 s left: the worker exits without waiting for it.
+    let retired_after = answered.elapsed();
+    let next = worker_pid(&one(addr, "/sleep?ms=0").unwrap());
+    assert_ne!(next, first);
+    std::thread::sleep(Duration::from_millis(300));
+    let counts = load.finish();
+    let mut pids: Vec<u64> = counts.bodies.iter().map(|body| worker_pid(body)).collect();
+    pids.sort_unstable();
+    pids.dedup();
+    println!(
+        "--harakiri 1s, /sleep?ms=3000: 504; worker {first} retired {retired_after:?} later, \
+         {next} serves; load: sent {}, failed {}, served by {pids:?}",
+        counts.sent, counts.failed
+    );
+    assert_eq!(counts.failed, 0, "{:?}", counts.failures);
+    eventually("the harakiri in the stats", || {
+        metric(stats, "gateway_harakiri_total") == 1
+    });
+    assert_eq!(metric(stats, "gateway_worker_restarts_total"), 0);
     assert_eq!(server.stop().code(), Some(0));
 }

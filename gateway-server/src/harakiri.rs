@@ -6,8 +6,10 @@
 //! the thread running a blocking call that harakiri gave up on keeps running it: it is
 //! counted as stuck (the `stuck_threads` metric) until the call returns, and what it returns
 //! is discarded. The pool counts it as blocked (see `pool.rs`) and starts another thread in
-//! its place, so it costs the pool one thread out of `--threads`. An `async` application's
-//! future is dropped instead: nothing stays stuck.
+//! its place, so it costs the pool one thread out of `--threads`. A worker of `--workers`
+//! with a stuck thread retires (see `worker.rs`): it drains and exits, the master starts a
+//! fresh one, and the stuck call ends with the process. An `async` application's future is
+//! dropped instead: nothing stays stuck.
 
 use crate::metrics::Metrics;
 use gateway_core::host::{log, Level};
@@ -52,6 +54,7 @@ impl Call {
         if given_up {
             self.metrics.stuck_threads.fetch_add(1, Ordering::Relaxed);
             self.metrics.harakiri.fetch_add(1, Ordering::Relaxed);
+            self.metrics.got_stuck.notify_one();
             log(
                 Level::Warn,
                 format_args!(

@@ -39,6 +39,8 @@ pub(crate) struct Metrics {
     pub(crate) bytes_out: AtomicU64,
     /// Threads running a call that harakiri gave up on.
     pub(crate) stuck_threads: AtomicU64,
+    /// Notified when harakiri leaves a thread stuck: a worker then retires (`worker.rs`).
+    pub(crate) got_stuck: tokio::sync::Notify,
     /// Requests stopped by harakiri.
     pub(crate) harakiri: AtomicU64,
     /// Set when shutdown begins: `/healthz` answers 503 from then on.
@@ -88,6 +90,7 @@ impl Metrics {
             bytes_out: AtomicU64::new(0),
             stuck_threads: AtomicU64::new(0),
             harakiri: AtomicU64::new(0),
+            got_stuck: tokio::sync::Notify::new(),
             draining: AtomicBool::new(false),
             listeners: listeners
                 .into_iter()

@@ -181,7 +181,8 @@ async fn accept_loop(
         )));
     }
     let stop = stop_signal(&mut stop, config.handle_signals);
-    worker::serve_until(stop, config.handle_signals, shared.retire.as_ref()).await;
+    let retire = shared.retire.as_ref();
+    worker::serve_until(stop, config.handle_signals, retire, &metrics.got_stuck).await;
     metrics
         .draining
         .store(true, std::sync::atomic::Ordering::Relaxed);
