@@ -130,6 +130,15 @@ pub mod gateway_hello {
     /// plain `fn` applications run on the I/O threads (`run_inline`) if `BENCH_INLINE=1`:
     /// the measure of what handing calls to the application pool costs.
     pub fn server(app: impl gateway::Application, port: u16) -> std::io::Result<gateway::Server> {
+        server_with(app, port, |builder| builder)
+    }
+
+    /// [`server`] with more settings.
+    pub fn server_with(
+        app: impl gateway::Application,
+        port: u16,
+        configure: impl FnOnce(gateway::ServerBuilder) -> gateway::ServerBuilder,
+    ) -> std::io::Result<gateway::Server> {
         let mut builder = gateway::Server::builder().bind(("127.0.0.1", port));
         if let Some(n) = super::workers() {
             builder = builder.workers(n);
@@ -137,6 +146,6 @@ pub mod gateway_hello {
         if std::env::var("BENCH_INLINE").is_ok_and(|value| value == "1") {
             builder = builder.run_inline(true);
         }
-        builder.build(app)
+        configure(builder).build(app)
     }
 }

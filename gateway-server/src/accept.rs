@@ -5,6 +5,8 @@
 
 use crate::connections::{Connections, Entry, Requests};
 use crate::listeners::{Accepting, Protocol};
+use crate::max_connections::MaxConnections;
+use crate::metrics;
 use crate::proxy_protocol::{read_header, ProxyHeader};
 use crate::service::{serve, PerConnection, Shared};
 use crate::socket::Socket;
@@ -32,11 +34,18 @@ pub(crate) struct Serving {
     pub(crate) send: PaceLimit,
     pub(crate) linger: LingerLimit,
     pub(crate) error_log: ErrorLog,
+    pub(crate) max_connections: MaxConnections,
 }
 
 /// Accepts connections on `listener` until the task is aborted (at shutdown).
-pub(crate) async fn accept_on(listener: Accepting, protocol: Protocol, serving: Arc<Serving>) {
+pub(crate) async fn accept_on(
+    listener: Accepting,
+    protocol: Protocol,
+    serving: Arc<Serving>,
+    counted: Arc<metrics::Listener>,
+) {
     loop {
+        let place = serving.max_connections.admit().await;
         let (socket, remote) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(error) => {
@@ -45,6 +54,8 @@ pub(crate) async fn accept_on(listener: Accepting, protocol: Protocol, serving: 
                 continue;
             }
         };
+        // Held by the connection's task: its place and its count, until it ends.
+        let open = (place, counted.opened());
         let serving = serving.clone();
         let local = listener.local;
         // Registered before the task runs, so that a shutdown that comes first waits for it
@@ -54,12 +65,14 @@ pub(crate) async fn accept_on(listener: Accepting, protocol: Protocol, serving: 
             Protocol::Http { proxy_protocol } => {
                 let proxy_protocol = *proxy_protocol;
                 tokio::spawn(async move {
+                    let _open = open;
                     http_connection(entry, socket, local, remote, proxy_protocol, &serving).await;
                 });
             }
             Protocol::Https(acceptor) => {
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
+                    let _open = open;
                     let transport = serving.transport(socket, &entry);
                     let handshake = acceptor.accept(transport);
                     match tokio::time::timeout(serving.header_read_timeout, handshake).await {
@@ -77,6 +90,7 @@ pub(crate) async fn accept_on(listener: Accepting, protocol: Protocol, serving: 
             }
             Protocol::Uwsgi => {
                 tokio::spawn(async move {
+                    let _open = open;
                     let transport = serving.transport(socket, &entry);
                     uwsgi::connection::serve_connection(&serving, entry, transport, local).await;
                 });
@@ -128,7 +142,8 @@ async fn http_connection(
 impl Serving {
     /// The socket with the send timeout and lingering close.
     fn transport(&self, socket: Socket, entry: &Entry) -> Transport {
-        Transport::new(socket, self.send, self.linger, entry.requests())
+        let metrics = self.shared.metrics.clone();
+        Transport::new(socket, self.send, self.linger, entry.requests(), metrics)
     }
 
     /// What the requests of a connection share.

@@ -1,6 +1,8 @@
 //! The response body as hyper sends it.
 
 use crate::connections::Busy;
+use crate::harakiri::Deadline;
+use crate::record::Record;
 use bytes::Bytes;
 use gateway_core::host::Exchange;
 use gateway_core::ContractError;
@@ -22,6 +24,10 @@ pub(crate) struct ResponseBody {
     failure: Option<ContractError>,
     /// Keeps the connection counted busy (no idle timeout) until the body is done.
     busy: Option<Busy>,
+    /// The request's record: counts the bytes sent, ends (logs) when the body is dropped.
+    record: Option<Record>,
+    /// Harakiri's limit for a body streamed from a thread.
+    deadline: Option<Box<Deadline>>,
 }
 
 /// What follows the first chunk.
@@ -41,6 +47,20 @@ impl ResponseBody {
             rest,
             failure: None,
             busy: None,
+            record: None,
+            deadline: None,
+        }
+    }
+
+    /// Ends `record` with this body.
+    pub(crate) fn record(&mut self, record: Record) {
+        self.record = Some(record);
+    }
+
+    /// Closes the connection if the streamed rest has not come by `deadline`.
+    pub(crate) fn deadline(&mut self, deadline: Deadline) {
+        if matches!(self.rest, Rest::Streamed(_)) {
+            self.deadline = Some(Box::new(deadline));
         }
     }
 
@@ -68,6 +88,11 @@ impl http_body::Body for ResponseBody {
             (None, Rest::InPlace(exchange)) => exchange.next_chunk(),
             (None, Rest::Streamed(chunks)) => match chunks.poll_recv(cx) {
                 Poll::Ready(next) => next,
+                Poll::Pending if this.deadline.as_mut().is_some_and(|d| d.poll_passed(cx)) => {
+                    Some(Err(ContractError::Failed {
+                        message: "it ran longer than --harakiri allows".to_owned(),
+                    }))
+                }
                 Poll::Pending => return Poll::Pending,
             },
         };
@@ -78,7 +103,12 @@ impl http_body::Body for ResponseBody {
                 cx.waker().wake_by_ref();
                 Poll::Pending
             }
-            next => Poll::Ready(next.map(|chunk| chunk.map(Frame::data))),
+            next => {
+                if let (Some(Ok(chunk)), Some(record)) = (&next, &mut this.record) {
+                    record.sent += chunk.len() as u64;
+                }
+                Poll::Ready(next.map(|chunk| chunk.map(Frame::data)))
+            }
         }
     }
 

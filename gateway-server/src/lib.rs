@@ -24,20 +24,27 @@
 #![deny(missing_docs)]
 
 mod accept;
+pub mod access_log;
 mod body;
+mod builder;
 mod cli;
 mod connections;
 mod error;
+mod harakiri;
 mod input;
 pub mod limits;
 mod listeners;
+mod max_connections;
+mod metrics;
 mod pace;
 mod panics;
 mod pool;
+mod record;
 mod refusals;
 mod server;
 mod service;
 mod socket;
+mod stats;
 mod transport;
 
 mod config;
@@ -59,8 +66,9 @@ mod unix_socket;
 mod uwsgi;
 mod worker;
 
+pub use builder::ServerBuilder;
 pub use cli::port_from_args;
 pub use error::{Error, Result};
 pub use logs::on_reopen_logs;
 pub use run::{run, run_with, Serving};
-pub use server::{make_server, Server, ServerBuilder, ShutdownHandle};
+pub use server::{make_server, Server, ShutdownHandle};

@@ -92,3 +92,9 @@ pub const MAX_QUEUED_REQUESTS: usize = 2 * MAX_THREADS;
 /// for one of these without a thread. A browser rarely has more requests in flight; one
 /// client with 200 streams cannot take the whole pool.
 pub const MAX_THREADS_PER_CONNECTION: usize = 32;
+
+/// The most open client connections; past it the server stops accepting (the kernel's
+/// backlog holds new ones, nothing is refused) until one closes. Below the common
+/// `LimitNOFILE` of service managers (65,536) so that the server keeps descriptors for its
+/// files, and far above what one process serves well; 0 means no limit.
+pub const MAX_CONNECTIONS: usize = 10_000;

@@ -218,6 +218,18 @@ impl Bound {
         }
     }
 
+    /// Its address and protocol, as the stats show them (`http://127.0.0.1:8000`, `http`).
+    pub(crate) fn described(&self) -> (String, &'static str) {
+        let text = self.to_string();
+        let address = text.split(" (").next().unwrap_or(&text).to_owned();
+        let protocol = match self.protocol {
+            Protocol::Http { .. } => "http",
+            Protocol::Https(_) => "https",
+            Protocol::Uwsgi => "uwsgi",
+        };
+        (address, protocol)
+    }
+
     /// A descriptor of the same socket, for a worker to inherit.
     #[cfg(unix)]
     pub(crate) fn dup(&self) -> io::Result<std::os::fd::OwnedFd> {

@@ -22,6 +22,19 @@ pub(crate) fn stopping() {
     send("STOPPING=1");
 }
 
+/// The longest datagram the master reads: a worker's `STATS=` is about 2 KiB; the kernel's
+/// default send buffer (`net.core.wmem_default`, about 200 KiB) takes it whole.
+pub(crate) const MAX_DATAGRAM: usize = 64 * 1024;
+
+/// Sends this worker's numbers to its master (`--stats` with `--workers`).
+pub(crate) fn stats(snapshot: &crate::stats::Snapshot) {
+    match serde_json::to_string(snapshot) {
+        Ok(json) if json.len() < MAX_DATAGRAM - 64 => send(&format!("STATS={json}")),
+        Ok(json) => tracing::debug!("stats of {} bytes not sent: too long", json.len()),
+        Err(error) => tracing::debug!("stats not sent: {error}"),
+    }
+}
+
 /// Tells the service manager that a reload began; `READY=1` ends it.
 pub(crate) fn reloading() {
     let now = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).map_or(0, |t| {

@@ -177,6 +177,14 @@ impl Pool {
         Ok(())
     }
 
+    /// Threads running a job, and threads in all (for the stats).
+    pub(crate) fn busy_and_threads(&self) -> (usize, usize) {
+        (
+            self.inner.working(),
+            self.inner.threads.load(Ordering::Relaxed),
+        )
+    }
+
     /// Stops the threads once they finish what they run.
     pub(crate) fn close(&self) {
         self.inner.closed.store(true, Ordering::SeqCst);

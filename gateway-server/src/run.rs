@@ -1,9 +1,9 @@
 //! `run`: the whole server from one call in `main`, configured by the operator (flags,
 //! `GATEWAY_*` environment variables, a `--config` TOML file), like uWSGI or gunicorn.
 
+use crate::builder::ServerBuilder;
 use crate::config::{Action, Config, ConfigError, Options};
 use crate::listeners::Spec;
-use crate::server::ServerBuilder;
 use crate::Server;
 use gateway_core::Application;
 
@@ -165,6 +165,24 @@ fn builder(options: &Options) -> ServerBuilder {
     }
     if let Some(mode) = options.chmod_socket {
         builder = builder.chmod_socket(mode.0);
+    }
+    builder = builder
+        .max_connections(options.max_connections.0)
+        .access_log(!options.disable_access_log);
+    if let Some(limit) = options.harakiri {
+        builder = builder.harakiri(limit.0);
+    }
+    if let (Some(file), false) = (&options.access_log, options.disable_access_log) {
+        builder = builder.access_log_file(file);
+    }
+    if let Some(format) = &options.access_log_format {
+        builder = builder.access_log_format(format);
+    }
+    // With --workers the master serves the stats: a worker reports to it.
+    match &options.stats {
+        Some(_) if crate::worker::is_worker() => builder = builder.report_stats(),
+        Some(stats) => builder = builder.stats(&stats.to_string()),
+        None => {}
     }
     // Only a worker retires: a lone server has no master to start its replacement.
     if let Some(requests) = max_requests(options).filter(|_| crate::worker::is_worker()) {

@@ -1,26 +1,21 @@
 //! `make_server` and `serve_forever`: binding, the accept loop, graceful shutdown.
 
 use crate::accept::{accept_on, Serving};
+use crate::builder::{Config, ServerBuilder, DEFAULT_HOST};
 use crate::connections::Connections;
-use crate::forwarded::{ProxyNet, TrustedProxies};
-use crate::input::BodyLimits;
 use crate::limits;
-use crate::listeners::{Bound, Kind, Spec};
-use crate::pace::PaceLimit;
-use crate::panics;
-use crate::pool::{Pool, PoolSize};
+use crate::listeners::Bound;
+use crate::max_connections::MaxConnections;
 use crate::service::Shared;
-use crate::transport::LingerLimit;
-use crate::worker::{self, Retire};
+use crate::stats;
+use crate::worker;
 use gateway_core::host::{log, Level};
-use gateway_core::{Application, ErrorLog, ErrorSink};
+use gateway_core::Application;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
-use std::path::Path;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::watch;
 
 /// Binds `host:port` and prepares to serve `app` there, like wsgiref's `make_server`.
@@ -38,16 +33,14 @@ pub fn make_server(host: &str, port: u16, app: impl Application) -> io::Result<S
     Server::builder().bind((host, port)).build(app)
 }
 
-/// Where a server listens when nothing says otherwise: this machine only.
-const DEFAULT_HOST: &str = "127.0.0.1";
-
 /// A bound server, ready to [`serve_forever`](Self::serve_forever).
 pub struct Server {
-    listeners: Vec<Bound>,
-    runtime: tokio::runtime::Runtime,
-    shared: Arc<Shared>,
-    config: Config,
-    shutdown: Arc<watch::Sender<bool>>,
+    pub(crate) listeners: Vec<Bound>,
+    pub(crate) stats: Option<Bound>,
+    pub(crate) runtime: tokio::runtime::Runtime,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) config: Config,
+    pub(crate) shutdown: Arc<watch::Sender<bool>>,
 }
 
 /// Stops a running server from another thread: it stops accepting, lets in-flight requests
@@ -59,394 +52,6 @@ impl ShutdownHandle {
     /// Begins a graceful shutdown.
     pub fn shutdown(&self) {
         self.0.send_replace(true);
-    }
-}
-
-#[derive(Clone)]
-struct Config {
-    header_read_timeout: Duration,
-    max_head_size: usize,
-    max_headers: usize,
-    shutdown_grace: Duration,
-    max_threads: usize,
-    fixed_threads: bool,
-    max_queued: usize,
-    threads_per_connection: usize,
-    body: BodyLimits,
-    send: PaceLimit,
-    linger: LingerLimit,
-    allow_connect: bool,
-    panic_backtraces: bool,
-    workers: Option<usize>,
-    inline: bool,
-    handle_signals: bool,
-    error_log: ErrorLog,
-    chmod_socket: Option<u32>,
-    forwarded_allow_ips: Vec<ProxyNet>,
-    max_requests: Option<u64>,
-}
-
-/// Configures a [`Server`]: where it listens and the limits it enforces (see
-/// [`limits`](crate::limits) for the defaults and their reasons).
-///
-/// ```no_run
-/// # use gateway_core::{Environ, StartResponse};
-/// # let app = |_: &Environ, sr: StartResponse| { sr("200 OK", &[]); "ok" };
-/// let server = gateway_server::Server::builder()
-///     .bind("127.0.0.1:0")
-///     .header_read_timeout(std::time::Duration::from_secs(5))
-///     .build(app)?;
-/// println!("listening on {}", server.local_addr());
-/// server.serve_forever()?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-pub struct ServerBuilder {
-    listeners: Vec<Spec>,
-    config: Config,
-}
-
-impl Default for ServerBuilder {
-    fn default() -> Self {
-        Self {
-            listeners: Vec::new(),
-            config: Config {
-                header_read_timeout: limits::HEADER_READ_TIMEOUT,
-                max_head_size: limits::MAX_HEAD_SIZE,
-                max_headers: limits::MAX_HEADERS,
-                shutdown_grace: limits::SHUTDOWN_GRACE,
-                max_threads: limits::MAX_THREADS,
-                fixed_threads: false,
-                max_queued: limits::MAX_QUEUED_REQUESTS,
-                threads_per_connection: limits::MAX_THREADS_PER_CONNECTION,
-                body: BodyLimits {
-                    max_size: limits::MAX_BODY_SIZE,
-                    pace: PaceLimit {
-                        timeout: limits::BODY_READ_TIMEOUT,
-                        min_rate: limits::MIN_BODY_RATE,
-                    },
-                    buffer: limits::BODY_BUFFER_SIZE,
-                },
-                send: PaceLimit {
-                    timeout: limits::SEND_TIMEOUT,
-                    min_rate: limits::MIN_SEND_RATE,
-                },
-                linger: LingerLimit {
-                    time: limits::LINGERING_TIME,
-                    timeout: limits::LINGERING_TIMEOUT,
-                    max_bytes: limits::LINGERING_MAX_BYTES,
-                },
-                allow_connect: false,
-                panic_backtraces: false,
-                workers: None,
-                inline: false,
-                handle_signals: true,
-                error_log: ErrorLog::default(),
-                chmod_socket: None,
-                forwarded_allow_ips: Vec::new(),
-                max_requests: None,
-            },
-        }
-    }
-}
-
-impl ServerBuilder {
-    /// Listens for HTTP/1 and h2c on `addr` (the first of its addresses that binds); port 0
-    /// picks a free port. Without any listener the server listens on `127.0.0.1:8000`.
-    pub fn bind(mut self, addr: impl ToSocketAddrs) -> Self {
-        let kind = Kind::Http {
-            proxy_protocol: false,
-        };
-        self.listeners.push(Spec::tcp(addr, kind));
-        self
-    }
-
-    /// Listens for HTTP/1 and h2c on `addr`: `IP:PORT`, `:PORT` (this machine only) or
-    /// `unix:/path.sock` (the `--http` option). A bad address is an error of
-    /// [`build`](Self::build).
-    pub fn http(mut self, addr: &str) -> Self {
-        let kind = Kind::Http {
-            proxy_protocol: false,
-        };
-        self.listeners.push(Spec::parse(addr, kind));
-        self
-    }
-
-    /// Like [`http`](Self::http), behind a load balancer that starts every connection with a
-    /// PROXY protocol header (v1 or v2); a connection without one is closed.
-    pub fn http_proxy_protocol(mut self, addr: &str) -> Self {
-        let kind = Kind::Http {
-            proxy_protocol: true,
-        };
-        self.listeners.push(Spec::parse(addr, kind));
-        self
-    }
-
-    /// Listens for HTTPS on `addr` with the PEM certificate chain `cert` and its PEM key
-    /// `key`, offering h2 and HTTP/1.1 by ALPN (the `--https` option).
-    pub fn https(mut self, addr: &str, cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Self {
-        let kind = Kind::Https {
-            cert: cert.as_ref().to_owned(),
-            key: key.as_ref().to_owned(),
-        };
-        self.listeners.push(Spec::parse(addr, kind));
-        self
-    }
-
-    /// Listens for the uwsgi protocol, nginx's `uwsgi_pass`, on `addr` (the `--socket`
-    /// option). Never expose it to the network: it believes what the proxy says.
-    pub fn uwsgi(mut self, addr: &str) -> Self {
-        self.listeners.push(Spec::parse(addr, Kind::Uwsgi));
-        self
-    }
-
-    /// The permission bits of unix socket files (`0o666` lets nginx's workers, another user,
-    /// connect); default: the umask decides.
-    pub fn chmod_socket(mut self, mode: u32) -> Self {
-        self.config.chmod_socket = Some(mode & 0o777);
-        self
-    }
-
-    /// The peers whose `X-Forwarded-For` / `X-Forwarded-Proto` / `Forwarded` headers set
-    /// `REMOTE_ADDR` and `wsgi.url_scheme`: IPs or CIDR networks (`10.0.0.0/8`), or `*`.
-    /// Default: none for the builder (`gateway::run`'s option defaults to loopback).
-    pub fn forwarded_allow_ips<'a>(
-        mut self,
-        ips: impl IntoIterator<Item = &'a str>,
-    ) -> io::Result<Self> {
-        for ip in ips {
-            let net = ip
-                .parse()
-                .map_err(|problem: String| io::Error::new(io::ErrorKind::InvalidInput, problem))?;
-            self.config.forwarded_allow_ips.push(net);
-        }
-        Ok(self)
-    }
-
-    pub(crate) fn listener(mut self, spec: Spec) -> Self {
-        self.listeners.push(spec);
-        self
-    }
-
-    /// `--max-requests`: stop accepting after `requests` requests, drain and return.
-    pub(crate) fn max_requests(mut self, requests: u64) -> Self {
-        self.config.max_requests = Some(requests);
-        self
-    }
-
-    pub(crate) fn trust_proxies(mut self, nets: Vec<ProxyNet>) -> Self {
-        self.config.forwarded_allow_ips = nets;
-        self
-    }
-
-    /// The time a connection may stay idle (just accepted, or done with its last response)
-    /// without completing a request head; then it is closed. This bounds slow or silent
-    /// clients and idle keep-alive connections alike. It is checked a few times per period,
-    /// so a connection closes up to a quarter of it (at most a second) later.
-    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
-        self.config.header_read_timeout = timeout;
-        self
-    }
-
-    /// The largest request head in bytes (at least 8192); larger heads answer 431.
-    pub fn max_head_size(mut self, bytes: usize) -> Self {
-        self.config.max_head_size = bytes.max(8192);
-        self
-    }
-
-    /// The most headers in one HTTP/1 request; more answers 431.
-    pub fn max_headers(mut self, count: usize) -> Self {
-        self.config.max_headers = count;
-        self
-    }
-
-    /// How long shutdown waits for in-flight requests.
-    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
-        self.config.shutdown_grace = grace;
-        self
-    }
-
-    /// The most blocking applications running at once (uWSGI's `--threads`). The pool keeps
-    /// one thread per I/O worker and starts more, up to this, when threads block and requests
-    /// wait.
-    pub fn threads(mut self, threads: usize) -> Self {
-        self.config.max_threads = threads.max(1);
-        self.config.fixed_threads = false;
-        self
-    }
-
-    /// Exactly `threads` application threads, started at once and never retired (gunicorn's
-    /// `--threads`), instead of a pool that grows and shrinks.
-    pub fn fixed_threads(mut self, threads: usize) -> Self {
-        self.config.max_threads = threads.max(1);
-        self.config.fixed_threads = true;
-        self
-    }
-
-    /// The most requests waiting for an application thread; more answer 503 with
-    /// `Retry-After` at once.
-    pub fn max_queued_requests(mut self, requests: usize) -> Self {
-        self.config.max_queued = requests.max(1);
-        self
-    }
-
-    /// The most application threads one HTTP/2 connection holds at once; its other streams
-    /// wait without a thread.
-    pub fn threads_per_connection(mut self, threads: usize) -> Self {
-        self.config.threads_per_connection = threads.max(1);
-        self
-    }
-
-    /// The largest request body in bytes; larger ones answer 413.
-    pub fn max_body_size(mut self, bytes: u64) -> Self {
-        self.config.body.max_size = bytes;
-        self
-    }
-
-    /// How long a request body may keep the server waiting, added up (and the span over which
-    /// [`min_body_rate`](Self::min_body_rate) is measured); then the request answers 408, or
-    /// its connection closes if the response had begun. Time the application spends is not
-    /// counted.
-    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
-        self.config.body.pace.timeout = timeout;
-        self
-    }
-
-    /// The slowest request body accepted, in bytes per second (0: only stalls time out).
-    pub fn min_body_rate(mut self, bytes_per_second: u64) -> Self {
-        self.config.body.pace.min_rate = bytes_per_second;
-        self
-    }
-
-    /// How much of a request body is read, without a thread, before the application is
-    /// called.
-    pub fn body_buffer_size(mut self, bytes: usize) -> Self {
-        self.config.body.buffer = bytes;
-        self
-    }
-
-    /// How long sending a response may keep the server waiting for the client, added up (and
-    /// the span over which [`min_send_rate`](Self::min_send_rate) is measured); then the
-    /// connection is closed and the application's body dropped.
-    pub fn send_timeout(mut self, timeout: Duration) -> Self {
-        self.config.send.timeout = timeout;
-        self
-    }
-
-    /// The slowest reader accepted, in bytes per second (0: only stalls time out).
-    pub fn min_send_rate(mut self, bytes_per_second: u64) -> Self {
-        self.config.send.min_rate = bytes_per_second;
-        self
-    }
-
-    /// Lingering close: the most time, in all, a closing connection reads and discards what
-    /// its client still sends, and the most wait between two reads.
-    pub fn lingering(mut self, time: Duration, timeout: Duration) -> Self {
-        self.config.linger.time = time;
-        self.config.linger.timeout = timeout;
-        self
-    }
-
-    /// Lingering close: the most bytes read and discarded.
-    pub fn lingering_max_bytes(mut self, bytes: usize) -> Self {
-        self.config.linger.max_bytes = bytes;
-        self
-    }
-
-    /// Whether `CONNECT` requests reach the application (default false: they answer 405).
-    pub fn allow_connect(mut self, allow: bool) -> Self {
-        self.config.allow_connect = allow;
-        self
-    }
-
-    /// Whether the log line of an application's panic carries a backtrace (default false,
-    /// whatever `RUST_BACKTRACE` says: a panic flood would fill the log).
-    pub fn panic_backtraces(mut self, backtraces: bool) -> Self {
-        self.config.panic_backtraces = backtraces;
-        self
-    }
-
-    /// The number of I/O threads (default: one per core).
-    pub fn workers(mut self, workers: usize) -> Self {
-        self.config.workers = Some(workers.max(1));
-        self
-    }
-
-    /// Runs plain `fn` applications on the I/O threads instead of the application pool.
-    /// Only for applications that never block: one that does stalls every connection on
-    /// its thread.
-    pub fn run_inline(mut self, inline: bool) -> Self {
-        self.config.inline = inline;
-        self
-    }
-
-    /// Whether Ctrl-C and SIGTERM shut the server down (default true; tests turn it off and
-    /// use a [`ShutdownHandle`]).
-    pub fn handle_signals(mut self, handle: bool) -> Self {
-        self.config.handle_signals = handle;
-        self
-    }
-
-    /// Where `wsgi.errors` lines and contract violations go (default: `tracing` events with
-    /// target `wsgi.errors`).
-    pub fn error_log(mut self, sink: ErrorSink) -> Self {
-        self.config.error_log = ErrorLog::to_sink(sink);
-        self
-    }
-
-    /// Binds every listener (and loads the certificates) and builds the runtime that will
-    /// serve `app`.
-    pub fn build(self, app: impl Application) -> io::Result<Server> {
-        let mut specs = self.listeners;
-        if specs.is_empty() {
-            let kind = Kind::Http {
-                proxy_protocol: false,
-            };
-            specs.push(Spec::tcp((DEFAULT_HOST, 8000), kind));
-        }
-        let chmod = self.config.chmod_socket;
-        let listeners = crate::inherited::bind_all(specs, chmod)?;
-        let mut config = self.config;
-        panics::install();
-        config.error_log = panics::error_log(config.error_log);
-        let mut runtime = tokio::runtime::Builder::new_multi_thread();
-        runtime.enable_all().thread_name("gateway");
-        if let Some(workers) = config.workers {
-            runtime.worker_threads(workers);
-        }
-        let runtime = runtime.build()?;
-        let workers = config
-            .workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let size = PoolSize {
-            core: if config.fixed_threads {
-                config.max_threads
-            } else {
-                workers
-            },
-            max: config.max_threads,
-            queue: config.max_queued,
-        };
-        let pool = Pool::new(size, runtime.handle().clone());
-        let shared = Arc::new(Shared {
-            app: Arc::new(app),
-            pool,
-            inline: config.inline,
-            runtime: runtime.handle().clone(),
-            body: config.body,
-            send: config.send,
-            allow_connect: config.allow_connect,
-            panic_backtraces: config.panic_backtraces,
-            proxies: TrustedProxies::new(config.forwarded_allow_ips.clone()),
-            retire: config.max_requests.map(Retire::after),
-        });
-        let (shutdown, _) = watch::channel(false);
-        Ok(Server {
-            listeners,
-            runtime,
-            shared,
-            config,
-            shutdown: Arc::new(shutdown),
-        })
     }
 }
 
@@ -472,6 +77,11 @@ impl Server {
         self.listeners.iter().map(Bound::local_addr).collect()
     }
 
+    /// The TCP address of the stats server (`--stats`), if it has one.
+    pub fn stats_addr(&self) -> Option<SocketAddr> {
+        self.stats.as_ref().and_then(Bound::local_addr)
+    }
+
     /// A handle that shuts the server down from another thread.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         ShutdownHandle(self.shutdown.clone())
@@ -482,6 +92,7 @@ impl Server {
     pub fn serve_forever(self) -> io::Result<()> {
         let Server {
             listeners,
+            stats,
             runtime,
             shared,
             config,
@@ -489,9 +100,29 @@ impl Server {
         } = self;
         let pool = shared.pool.clone();
         let grace = config.shutdown_grace;
-        let result = runtime.block_on(accept_loop(listeners, shared, config, shutdown));
+        let for_log = shared.clone();
+        let result = runtime.block_on(async {
+            let stats = match stats {
+                Some(bound) => Some(stats::start(bound, &shared)?),
+                None => None,
+            };
+            let report = (config.report_stats).then(|| tokio::spawn(stats::report(shared.clone())));
+            let reported = shared.clone();
+            let result = accept_loop(listeners, shared, config, shutdown).await;
+            for task in stats.iter().chain(&report) {
+                task.abort();
+            }
+            if report.is_some() {
+                // The final counts, once drained: the master keeps them after this exits.
+                stats::report_once(&reported);
+            }
+            result
+        });
         pool.close();
         runtime.shutdown_timeout(grace);
+        if let Some(log) = &for_log.access_log {
+            log.flush();
+        }
         result
     }
 }
@@ -531,18 +162,30 @@ async fn accept_loop(
         send: config.send,
         linger: config.linger,
         error_log: config.error_log.clone(),
+        max_connections: MaxConnections::new(config.max_connections),
     });
+    let metrics = serving.shared.metrics.clone();
     let mut stop = shutdown.subscribe();
     let shared = serving.shared.clone();
     let mut accepting = Vec::with_capacity(listeners.len());
-    for bound in listeners {
+    for (bound, counted) in listeners.into_iter().zip(&metrics.listeners) {
         worker::announce(&bound);
         let protocol = bound.protocol.clone();
         let listener = bound.accepting()?;
-        accepting.push(tokio::spawn(accept_on(listener, protocol, serving.clone())));
+        let counted = counted.clone();
+        accepting.push(tokio::spawn(accept_on(
+            listener,
+            protocol,
+            serving.clone(),
+            counted,
+        )));
     }
     let stop = stop_signal(&mut stop, config.handle_signals);
-    worker::serve_until(stop, config.handle_signals, shared.retire.as_ref()).await;
+    let retire = shared.retire.as_ref();
+    worker::serve_until(stop, config.handle_signals, retire, &metrics.got_stuck).await;
+    metrics
+        .draining
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     // Aborting an accept task drops its listener (and removes its unix socket file).
     for task in &accepting {
         task.abort();

@@ -2,14 +2,18 @@
 //! response. This file decides only where the application runs; what running it means is
 //! gateway-core's [`run`] and [`Exchange`].
 
+use crate::access_log::AccessLog;
 use crate::body::{ResponseBody, Rest};
 use crate::connections::Requests;
 use crate::forwarded::TrustedProxies;
 use crate::handoff::{hand_off, Reply};
+use crate::harakiri::{self, Call, Deadline};
 use crate::input::{BodyError, BodyFault, BodyLimits, IncomingSource, ReadAhead, RequestBody};
+use crate::metrics::Metrics;
 use crate::pace::{Pace, PaceLimit};
 use crate::panics::{self, Route};
 use crate::pool::Pool;
+use crate::record::Record;
 use crate::refusals::refuse;
 use bytes::Bytes;
 use gateway_core::host::{run, Connection, Exchange, Input, Running, Start, SERVER_SOFTWARE};
@@ -17,6 +21,7 @@ use gateway_core::{Application, ContractError, Environ};
 use http::header::{HeaderValue, CONNECTION, RETRY_AFTER, SERVER};
 use http::{Request, Response, StatusCode, Version};
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::runtime::Handle;
@@ -41,6 +46,12 @@ pub(crate) struct Shared {
     pub(crate) panic_backtraces: bool,
     /// The peers whose `X-Forwarded-*` / `Forwarded` headers are believed.
     pub(crate) proxies: TrustedProxies,
+    /// The counters of `--stats` (see `record.rs`).
+    pub(crate) metrics: Arc<Metrics>,
+    /// Where each request's line goes, if anywhere.
+    pub(crate) access_log: Option<AccessLog>,
+    /// How long a request may run (see `harakiri.rs`).
+    pub(crate) harakiri: Option<std::time::Duration>,
     /// `--max-requests`: counts requests down to the worker's retirement.
     pub(crate) retire: Option<crate::worker::Retire>,
 }
@@ -68,10 +79,22 @@ pub(crate) struct PerConnection {
 #[derive(Clone)]
 pub(crate) struct Extras(pub(crate) Vec<(String, String)>);
 
-/// Answers one request.
+/// Answers one request; its record (access log, metrics) ends with its response body.
 pub(crate) async fn serve<B: RequestBody>(
     request: Request<B>,
     conn: Arc<PerConnection>,
+) -> Result<Response<ResponseBody>, Infallible> {
+    let mut record = Record::begin(&request, &conn);
+    let Ok(mut response) = answer(request, conn, &mut record).await;
+    record.status(response.status().as_u16());
+    response.body_mut().record(record);
+    Ok(response)
+}
+
+async fn answer<B: RequestBody>(
+    request: Request<B>,
+    conn: Arc<PerConnection>,
+    record: &mut Record,
 ) -> Result<Response<ResponseBody>, Infallible> {
     // Counts the connection busy until the response is sent (see `connections.rs`).
     let busy = conn.requests.begin();
@@ -104,6 +127,11 @@ pub(crate) async fn serve<B: RequestBody>(
         Some(proxy) => forwarded(&conn, proxy, &head.headers),
         None => conn.connection.clone(),
     };
+    record.client(&connection);
+    // What harakiri logs (reference counts, paid only when it is on).
+    let harakiri = shared
+        .harakiri
+        .map(|limit| (limit, head.method.clone(), head.uri.clone()));
     let mut environ = Environ::new(head, connection, input);
     if conn.https {
         environ.insert("HTTPS", "on");
@@ -126,8 +154,11 @@ pub(crate) async fn serve<B: RequestBody>(
             None
         };
         let for_pool = conn.clone();
+        let call = (harakiri.as_ref()).map(|_| Call::new(shared.metrics.clone(), record.started));
+        let called = call.clone();
         let (job, answer) = hand_off(move |reply: Reply<'_>| {
             let _slot = slot;
+            let _returned = called.map(Returned);
             if reply.is_closed() || for_pool.requests.is_closed() {
                 return; // the client is gone (connection closed, stream reset): never call the app
             }
@@ -143,7 +174,13 @@ pub(crate) async fn serve<B: RequestBody>(
         if shared.pool.spawn(job).is_err() {
             return Ok(overloaded());
         }
-        answer.await.unwrap_or_else(server_error)
+        match harakiri.zip(call) {
+            None => answer.await.unwrap_or_else(server_error),
+            Some((harakiri, call)) => match within(answer, call, harakiri, record).await {
+                Some(response) => response,
+                None => return Ok(timed_out()),
+            },
+        }
     } else {
         // An `async` application (or a blocking one told to run inline) is called here, on
         // the I/O thread.
@@ -151,7 +188,13 @@ pub(crate) async fn serve<B: RequestBody>(
         let exchange = match panics::enter(&mut route, || run(&*shared.app, environ)) {
             Running::Ready(exchange) => exchange,
             Running::Pending(pending) => {
-                let (exchange, back) = panics::around(route, pending).await;
+                let running = panics::around(route, pending);
+                let Some((exchange, back)) =
+                    harakiri::limited(running, harakiri.as_ref(), record.started, &shared.metrics)
+                        .await
+                else {
+                    return Ok(timed_out());
+                };
                 route = back;
                 exchange
             }
@@ -162,6 +205,34 @@ pub(crate) async fn serve<B: RequestBody>(
     };
     response.body_mut().keep_busy(busy);
     Ok(response)
+}
+
+/// The response of a blocking call, if it starts within harakiri's limit (else the call is
+/// given up on); a streamed body gets the rest of the time.
+async fn within(
+    mut answer: impl Future<Output = Option<Response<ResponseBody>>> + Unpin,
+    call: Call,
+    (limit, method, uri): harakiri::Limit,
+    record: &Record,
+) -> Option<Response<ResponseBody>> {
+    let deadline = tokio::time::Instant::from_std(record.started + limit);
+    let mut response = match tokio::time::timeout_at(deadline, &mut answer).await {
+        Ok(response) => response.unwrap_or_else(server_error),
+        Err(_) if call.give_up(&method, &uri, limit) => return None,
+        Err(_) => answer.await.unwrap_or_else(server_error),
+    };
+    let deadline = Deadline::new(deadline, call, (limit, method, uri));
+    response.body_mut().deadline(deadline);
+    Some(response)
+}
+
+/// Tells harakiri that the call returned, when the job ends (or unwinds).
+struct Returned(Call);
+
+impl Drop for Returned {
+    fn drop(&mut self) {
+        self.0.returned();
+    }
 }
 
 /// The connection facts of a request from a trusted proxy: the client and scheme its
@@ -360,6 +431,14 @@ fn server_error() -> Response<ResponseBody> {
             gateway_core::host::SERVER_ERROR_BODY,
         ),
         Rest::Done,
+    )
+}
+
+/// The answer when harakiri gave up on a request before anything was sent.
+fn timed_out() -> Response<ResponseBody> {
+    refusal(
+        StatusCode::GATEWAY_TIMEOUT,
+        "the application took too long to answer",
     )
 }
 

@@ -19,11 +19,14 @@
 //! wait, or the connection closes.
 
 use crate::connections::Requests;
+use crate::metrics::Metrics;
 use crate::pace::{Pace, PaceLimit};
 use crate::socket::Socket;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -50,6 +53,8 @@ pub(crate) struct Transport {
     lingering: Option<Lingering>,
     /// Says whether a request body was left unread.
     requests: Requests,
+    /// Counts the bytes in and out.
+    metrics: Arc<Metrics>,
 }
 
 struct Lingering {
@@ -66,6 +71,7 @@ impl Transport {
         send: PaceLimit,
         linger: LingerLimit,
         requests: Requests,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             stream,
@@ -74,6 +80,7 @@ impl Transport {
             linger,
             lingering: None,
             requests,
+            metrics,
         }
     }
 
@@ -111,6 +118,7 @@ impl Transport {
 
     fn wrote(&mut self, written: io::Result<usize>) -> Poll<io::Result<usize>> {
         if let Ok(bytes) = written {
+            self.metrics.bytes_out.fetch_add(bytes as u64, Relaxed);
             if !self.send.moved(bytes, Instant::now) {
                 return Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::TimedOut,
@@ -158,7 +166,14 @@ impl AsyncRead for Transport {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let read = Pin::new(&mut this.stream).poll_read(cx, buf);
+        let bytes = buf.filled().len() - before;
+        if bytes > 0 {
+            this.metrics.bytes_in.fetch_add(bytes as u64, Relaxed);
+        }
+        read
     }
 }
 

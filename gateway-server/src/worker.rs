@@ -1,7 +1,7 @@
 //! What a serving process does besides serving, alone or as a worker of the master: it tells
 //! systemd (or the master) when it is ready and when it stops (`notify.rs`), reopens log
-//! files on SIGUSR1, retires after `--max-requests`, and, as a worker, stops when its master
-//! is gone.
+//! files on SIGUSR1, retires after `--max-requests` or (a worker) when harakiri left a thread
+//! stuck, and, as a worker, stops when its master is gone.
 
 use crate::listeners::Bound;
 use crate::{logs, notify};
@@ -37,12 +37,13 @@ pub(crate) async fn serve_until(
     stop: impl Future<Output = ()>,
     handle_signals: bool,
     retire: Option<&Retire>,
+    stuck: &Notify,
 ) {
     notify::ready();
     let signals = handle_signals.then(watch_signals).flatten();
     tokio::select! {
         () = stop => {}
-        reason = retire_when(retire) => log(Level::Info, format_args!("{reason}")),
+        reason = retire_when(retire, stuck) => log(Level::Info, format_args!("{reason}")),
     }
     notify::stopping();
     if let Some(signals) = signals {
@@ -78,16 +79,26 @@ impl Retire {
 }
 
 /// Resolves with the reason when this process should stop by itself: its `--max-requests`
-/// are served, or (a worker) its master is gone, checked every second.
-async fn retire_when(retire: Option<&Retire>) -> &'static str {
+/// are served, or (a worker) harakiri left a thread stuck (`stuck` is notified), or its
+/// master is gone, checked every second.
+async fn retire_when(retire: Option<&Retire>, stuck: &Notify) -> &'static str {
     let served = async {
         match retire {
             Some(retire) => retire.reached.notified().await,
             None => std::future::pending().await,
         }
     };
+    // A lone server keeps its stuck thread: nothing would replace it.
+    let stuck = async {
+        if is_worker() {
+            stuck.notified().await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
     tokio::select! {
         () = served => "served --max-requests requests: retiring",
+        () = stuck => "harakiri left a thread stuck: retiring (the master starts a fresh worker)",
         () = orphaned() => "the master is gone: stopping",
     }
 }

@@ -83,6 +83,11 @@ impl Connection {
     pub fn error_log(&self) -> &ErrorLog {
         &self.error_log
     }
+
+    /// The client's address (`REMOTE_ADDR`), when it has one: for an access log.
+    pub fn remote_addr(&self) -> Option<SocketAddr> {
+        self.remote_addr
+    }
 }
 
 impl fmt::Debug for Connection {

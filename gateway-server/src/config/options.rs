@@ -197,6 +197,38 @@ pub(crate) struct Options {
     /// Threads doing network I/O (and running async applications). [default: one per core]
     #[arg(long, value_name = "N", help_heading = "Limits")]
     pub(crate) io_threads: Option<Count>,
+
+    /// Most open client connections; past it accepting pauses (new connections wait in the
+    /// listen backlog, none is refused) until one closes. 0: no limit.
+    #[arg(long, value_name = "N", help_heading = "Limits",
+          default_value_t = Count(limits::MAX_CONNECTIONS))]
+    pub(crate) max_connections: Count,
+
+    /// A request still running after this long answers 504 (or its connection closes if the
+    /// response had begun); a blocking call's thread is counted stuck until it returns.
+    /// [default: no limit]
+    #[arg(long, value_name = "DURATION", help_heading = "Limits")]
+    pub(crate) harakiri: Option<HumanDuration>,
+
+    /// Write the access log to FILE (appended; reopened on SIGUSR1) instead of stderr.
+    #[arg(long, value_name = "FILE", help_heading = "Logging")]
+    pub(crate) access_log: Option<PathBuf>,
+
+    /// The access log's line: gunicorn's fields (%(h)s %(r)s %(s)s %(D)s ...), nginx's
+    /// ($remote_addr $request $status ...), or json. [default: Combined Log Format and the
+    /// duration in microseconds]
+    #[arg(long, value_name = "FORMAT", help_heading = "Logging")]
+    pub(crate) access_log_format: Option<String>,
+
+    /// No access log.
+    #[arg(long, value_name = "BOOL", help_heading = "Logging", num_args = 0..=1,
+          default_value_t = false, default_missing_value = "true", action = ArgAction::Set)]
+    pub(crate) disable_access_log: bool,
+
+    /// Serve the stats on ADDR (IP:PORT or unix:/path.sock): JSON at /, Prometheus text at
+    /// /metrics, /healthz (200 while serving, 503 while draining).
+    #[arg(long, value_name = "ADDR", help_heading = "Logging")]
+    pub(crate) stats: Option<ListenAddr>,
 }
 
 /// The listener when none is given: `make_server`'s default address.

@@ -1,15 +1,14 @@
 //! The master's end of its workers' `NOTIFY_SOCKET`: one unix datagram socket in a directory
 //! of its own, read between the supervisor's other chores. Each datagram is a worker's
-//! sd_notify message (`READY=1`, `STOPPING=1`, with `MAINPID=` naming the worker); other
-//! kinds of message (a worker's statistics) can travel the same way as new [`Said`] kinds.
+//! sd_notify message (`READY=1`, `STOPPING=1`, with `MAINPID=` naming the worker), or its
+//! numbers for `--stats` (`STATS=` and one line of JSON).
 
+use crate::notify::MAX_DATAGRAM;
+use crate::stats::Snapshot;
 use std::io;
 use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// The largest message read; longer ones are cut (sd_notify messages are a few lines).
-const MAX_MESSAGE: usize = 4096;
 
 /// The master's socket; dropping it removes its directory.
 pub(crate) struct Channel {
@@ -18,16 +17,18 @@ pub(crate) struct Channel {
 }
 
 /// What a worker said.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub(crate) enum Said {
     /// `READY=1`: it serves.
     Ready,
     /// `STOPPING=1`: it stops accepting and drains (for `--max-requests`, or asked to).
     Stopping,
+    /// `STATS=`: its numbers now.
+    Stats(Box<Snapshot>),
 }
 
 /// One message: who sent it, and what it says.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub(crate) struct Message {
     /// The worker's pid (its `MAINPID=`).
     pub(crate) pid: u32,
@@ -55,7 +56,7 @@ impl Channel {
     /// The messages that arrive within `wait` (those already there at once).
     pub(crate) fn receive(&self, wait: Duration) -> Vec<Message> {
         let mut messages = Vec::new();
-        let mut buffer = [0; MAX_MESSAGE];
+        let mut buffer = vec![0; MAX_DATAGRAM];
         let _ = self.socket.set_read_timeout(Some(wait));
         while let Ok(n) = self.socket.recv(&mut buffer) {
             messages.extend(parse(&buffer[..n]));
@@ -83,6 +84,10 @@ fn parse(datagram: &[u8]) -> Vec<Message> {
             Some(("MAINPID", value)) => pid = value.parse().ok(),
             Some(("READY", "1")) => said.push(Said::Ready),
             Some(("STOPPING", "1")) => said.push(Said::Stopping),
+            Some(("STATS", json)) => match serde_json::from_str(json) {
+                Ok(snapshot) => said.push(Said::Stats(Box::new(snapshot))),
+                Err(error) => tracing::debug!("a worker's STATS= does not parse: {error}"),
+            },
             _ => {}
         }
     }
@@ -106,6 +111,13 @@ mod tests {
         crate::notify::send_to(&target, b"READY=1\nMAINPID=42\n").unwrap();
         crate::notify::send_to(&target, b"STOPPING=1\nMAINPID=43\n").unwrap();
         crate::notify::send_to(&target, b"READY=1\n").unwrap();
+        let stats = Snapshot {
+            bytes_in: 5,
+            ..Snapshot::default()
+        };
+        let json = serde_json::to_string(&stats).unwrap();
+        let datagram = format!("STATS={json}\nMAINPID=44\n");
+        crate::notify::send_to(&target, datagram.as_bytes()).unwrap();
         let messages = channel.receive(Duration::from_secs(5));
         assert_eq!(
             messages,
@@ -117,6 +129,10 @@ mod tests {
                 Message {
                     pid: 43,
                     said: Said::Stopping
+                },
+                Message {
+                    pid: 44,
+                    said: Said::Stats(Box::new(stats))
                 },
             ]
         );

@@ -9,8 +9,12 @@
 //!   new worker that exits before it is ready abandons the reload: the old ones go on.
 //! * SIGUSR1: passed on to the workers (they reopen their log files).
 //!
+//! With `--stats` the master serves the address (from a thread, see `stats::serve_in_thread`):
+//! each worker sends it its numbers (`board.rs`).
+//!
 //! The listening sockets stay open in the master from start to exit.
 
+mod board;
 mod channel;
 mod signals;
 mod spawn;
@@ -40,6 +44,13 @@ pub(crate) fn serve(options: &Options, specs: Vec<Spec>) -> crate::Result<()> {
         log(Level::Info, format_args!("listening on {bound}"));
     }
     let mut signals = signals::Watched::install()?;
+    let board = board::Board::shared();
+    if let Some(stats) = &options.stats {
+        let bound = crate::stats::bind(&stats.to_string(), options.chmod_socket.map(|m| m.0))?;
+        let shown = board.clone();
+        let source = std::sync::Arc::new(move || board::Board::lock(&shown).snapshots());
+        crate::stats::serve_in_thread(bound, source)?;
+    }
     let channel = channel::Channel::open()?;
     let spawner = spawn::Spawner {
         exe: std::env::current_exe()?,
@@ -57,7 +68,8 @@ pub(crate) fn serve(options: &Options, specs: Vec<Spec>) -> crate::Result<()> {
         format_args!("master {} starting {wanted} workers", std::process::id()),
     );
     let shutdown_timeout = options.shutdown_timeout.0;
-    let mut supervisor = Supervisor::start(spawner, wanted, shutdown_timeout).map_err(fail)?;
+    let mut supervisor =
+        Supervisor::start(spawner, wanted, shutdown_timeout, board).map_err(fail)?;
     let result = loop {
         for asked in signals.pending() {
             match asked {

@@ -1,6 +1,7 @@
 //! The workers and what the master does with them: start them, restart one that dies (with a
 //! backoff), replace one that retires, reload them all (new ones first), stop them.
 
+use super::board::{self, Board};
 use super::channel::{Message, Said};
 use super::signals::send;
 use super::spawn::Spawner;
@@ -24,6 +25,8 @@ const STOP_MARGIN: Duration = Duration::from_secs(5);
 struct Worker {
     child: Child,
     slot: usize,
+    /// Its place among the `wanted` (see `board.rs`): a replacement takes the same.
+    place: usize,
     generation: u64,
     started: Instant,
     /// It said `READY=1`.
@@ -65,6 +68,8 @@ pub(crate) struct Supervisor {
     /// Set by a stop: when to kill the workers still draining.
     stopping: Option<Instant>,
     shutdown_timeout: Duration,
+    /// What `--stats` shows.
+    board: board::Shared,
 }
 
 impl Supervisor {
@@ -73,6 +78,7 @@ impl Supervisor {
         spawner: Spawner,
         wanted: usize,
         shutdown_timeout: Duration,
+        board: board::Shared,
     ) -> Result<Self, Failed> {
         let mut supervisor = Self {
             spawner,
@@ -86,6 +92,7 @@ impl Supervisor {
             started: false,
             stopping: None,
             shutdown_timeout,
+            board,
         };
         for _ in 0..wanted {
             supervisor
@@ -100,9 +107,16 @@ impl Supervisor {
         let child = self.spawner.spawn(slot)?;
         self.next_slot += 1;
         tracing::debug!("started worker {} (slot {slot})", child.id());
+        let taken: Vec<usize> = (self.workers.iter())
+            .filter(|w| w.serves(generation))
+            .map(|w| w.place)
+            .collect();
+        let place = (0..).find(|p| !taken.contains(p)).unwrap_or_default();
+        Board::lock(&self.board).started(child.id(), place);
         self.workers.push(Worker {
             child,
             slot,
+            place,
             generation,
             started: Instant::now(),
             ready: false,
@@ -119,6 +133,11 @@ impl Supervisor {
 
     /// Acts on what the workers said.
     pub(crate) fn heard(&mut self, message: Message) {
+        if let Said::Stats(snapshot) = message.said {
+            // Also from a worker whose exit was just seen: its final numbers.
+            Board::lock(&self.board).reported(message.pid, *snapshot);
+            return;
+        }
         let Some(worker) = self.workers.iter_mut().find(|w| w.pid() == message.pid) else {
             return;
         };
@@ -128,7 +147,7 @@ impl Supervisor {
                 // Retiring (--max-requests): its replacement starts now, capacity holds.
                 worker.retiring = true;
             }
-            Said::Stopping => {}
+            Said::Stopping | Said::Stats(_) => {}
         }
         if message.said == Said::Ready {
             self.check_ready();
@@ -225,6 +244,7 @@ impl Supervisor {
     pub(crate) fn stop(&mut self, signal: &str) {
         if self.stopping.is_none() {
             notify::stopping();
+            Board::lock(&self.board).drain();
             log(
                 Level::Info,
                 format_args!(
@@ -299,7 +319,12 @@ impl Supervisor {
 
     fn exited(&mut self, worker: Worker, status: ExitStatus, now: Instant) -> Result<(), Failed> {
         let pid = worker.pid();
-        if worker.told || (worker.retiring && status.success()) {
+        let planned = worker.told || (worker.retiring && status.success());
+        // What the branches below restart: not a reload's or the first start's failure.
+        let restarted = !planned
+            && (worker.ready || (self.started && self.reloading != Some(worker.generation)));
+        Board::lock(&self.board).exited(pid, status.to_string(), restarted);
+        if planned {
             let why = if worker.told { "stopped" } else { "retired" };
             log(Level::Info, format_args!("worker {pid} {why} ({status})"));
             return Ok(());
@@ -354,9 +379,14 @@ mod tests {
 
     #[test]
     fn workers_that_die_before_they_are_ever_ready_make_the_master_give_up() {
-        let mut supervisor = Supervisor::start(spawner("exit 3"), 2, Duration::from_secs(1))
-            .ok()
-            .unwrap();
+        let mut supervisor = Supervisor::start(
+            spawner("exit 3"),
+            2,
+            Duration::from_secs(1),
+            Board::shared(),
+        )
+        .ok()
+        .unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         let failed = loop {
             assert!(Instant::now() < deadline, "no verdict");
@@ -378,9 +408,14 @@ mod tests {
 
     #[test]
     fn restarts_back_off_while_workers_die_young_and_reset_after_a_long_life() {
-        let mut supervisor = Supervisor::start(spawner("exit 0"), 0, Duration::from_secs(1))
-            .ok()
-            .unwrap();
+        let mut supervisor = Supervisor::start(
+            spawner("exit 0"),
+            0,
+            Duration::from_secs(1),
+            Board::shared(),
+        )
+        .ok()
+        .unwrap();
         let now = Instant::now();
         let young = Duration::from_secs(1);
         let waits: Vec<_> = (0..9)
