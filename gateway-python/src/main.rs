@@ -19,6 +19,6 @@ mod threads;
 
 fn main() -> gateway_server::Result<()> {
     gateway_server::run_with(options::command, |options, serving| {
-        app::PythonApp::load(options, serving.threads())
+        app::PythonApp::load(options, serving.threads(), serving.workers())
     })
 }
