@@ -5,7 +5,7 @@ use crate::interpreter;
 use crate::options::PythonOptions;
 use crate::response;
 use crate::threads::Interpreters;
-use gateway_core::{Application, Body, Environ, Outcome, StartResponse, StaticFiles};
+use gateway_core::{Application, Body, Environ, Outcome, StartResponse};
 use pyo3::{Py, PyAny};
 use std::sync::Arc;
 
@@ -37,16 +37,12 @@ impl PythonApp {
         let threads = Interpreters::start(threads).map_err(|error| {
             interpreter::LoadError::from(format!("cannot start the interpreter threads: {error}"))
         })?;
-        let mut app: Arc<dyn Application> = Arc::new(Self {
+        let app: Arc<dyn Application> = Arc::new(Self {
             app: Arc::new(loaded.app),
             threads,
             multiprocess: workers >= 1,
         });
-        // The first map given is the outermost, so it is looked at first.
-        for (prefix, dir) in options.static_map.into_iter().rev() {
-            app = Arc::new(StaticFiles::new(&prefix, dir, app));
-        }
-        Ok(app)
+        Ok(crate::static_map::StaticMap::wrap(options.static_map, app))
     }
 }
 

@@ -14,6 +14,7 @@ mod interpreter;
 mod options;
 mod response;
 mod start_response;
+mod static_map;
 mod streams;
 mod threads;
 
