@@ -15,10 +15,12 @@
 # the process tree). The table shows the median of the rounds. Load generator and servers
 # share the machine's cores (no pinning), as on a small VM.
 #
-# Environment: BENCH_PROCESSES (default 2), the process count of granian, uWSGI and gunicorn;
-# GATEWAY_THREADS (default: gateway-python's default), its --threads; BENCH_ONLY, the servers
-# to run besides raw hyper (gateway-python granian-1 granian-2 uwsgi gunicorn). gateway-python runs
-# one process (its --workers comes with another change); the table says so.
+# Environment: BENCH_PROCESSES (default 2), the process count of every Python server:
+# gateway-python's --workers, granian-2's workers (granian-1 has one), uWSGI's --processes,
+# gunicorn's -w. gateway-python-tN is gateway-python with --threads N per worker. BENCH_ONLY,
+# the servers to run besides raw hyper (default: gateway-python-t1 gateway-python-t2
+# gateway-python-t4 granian-2 uwsgi gunicorn; granian-1 too on request); GATEWAY_IO_THREADS,
+# gateway-python's --io-threads per worker (default: one per core).
 #
 # Only ever talks to 127.0.0.1. Every server it starts it stops by PID, also on Ctrl-C.
 set -euo pipefail
@@ -99,9 +101,10 @@ start() { # label port
     local label=$1 port=$2
     case $label in
     hyper) "$target/release/hyper-hello" "$port" >/dev/null 2>&1 & ;;
-    gateway-python)
+    gateway-python-t*)
         "$target/release/gateway-python" --http "$HOST:$port" --wsgi-file "$work/hello_bench.py" \
-            ${GATEWAY_THREADS:+--threads "$GATEWAY_THREADS"} >/dev/null 2>&1 & ;;
+            --workers "$PROCESSES" --threads "${label#gateway-python-t}" \
+            ${GATEWAY_IO_THREADS:+--io-threads "$GATEWAY_IO_THREADS"} >/dev/null 2>&1 & ;;
     granian-1 | granian-2)
         (cd "$work" && exec "$OLDPWD/$venv/bin/granian" --interface wsgi --host "$HOST" --port "$port" \
             --workers "${label#granian-}" --log-level error --no-ws hello_bench:application) >/dev/null 2>&1 & ;;
@@ -128,7 +131,7 @@ to_ms() { # wrk latency (123.45us, 1.2ms, 1.1s) in ms
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
 }
 
-LABELS=(hyper gateway-python granian-1 granian-2 uwsgi gunicorn)
+LABELS=(hyper gateway-python-t1 gateway-python-t2 gateway-python-t4 granian-2 uwsgi gunicorn)
 if [[ -n ${BENCH_ONLY:-} ]]; then read -r -a LABELS <<<"hyper $BENCH_ONLY"; fi
 results="$work/results.tsv"
 hz=$(getconf CLK_TCK)
@@ -155,14 +158,14 @@ done
 
 echo
 echo "wrk -t1 -c64 -d${DURATION}s, hello app, median of $ROUNDS rounds; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-echo "gateway-python: 1 process, --threads ${GATEWAY_THREADS:-default}; granian-N: N workers; uWSGI and gunicorn (gthread, 4 threads): $PROCESSES processes"
+echo "gateway-python-tN: --workers $PROCESSES --threads N --io-threads ${GATEWAY_IO_THREADS:-cores}; granian-N: N workers; uWSGI and gunicorn (gthread, 4 threads): $PROCESSES processes; peak MiB summed over each server's process tree (master included)"
 echo
-printf '| %-15s | %10s | %8s | %8s | %12s | %9s | %8s |\n' server "req/s" "p50 ms" "p99 ms" "CPU µs/req" "peak MiB" "vs hyper"
-printf '|%s|%s|%s|%s|%s|%s|%s|\n' "-----------------" "------------" "----------" "----------" "--------------" "-----------" "----------"
+printf '| %-17s | %10s | %8s | %8s | %12s | %9s | %8s |\n' server "req/s" "p50 ms" "p99 ms" "CPU µs/req" "peak MiB" "vs hyper"
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' "-------------------" "------------" "----------" "----------" "--------------" "-----------" "----------"
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 hyper_rps=$(awk -F'\t' '$2 == "hyper" {print $3}' "$results" | median)
 for label in "${LABELS[@]}"; do
     col() { awk -F'\t' -v l="$label" -v c="$1" '$2 == l {print $c}' "$results" | median; }
     rps=$(col 3)
-    printf '| %-15s | %10.0f | %8s | %8s | %12s | %9s | %8.2f |\n' "$label" "$rps" "$(col 4)" "$(col 5)" "$(col 6)" "$(col 7)" "$(awk -v a="$rps" -v b="$hyper_rps" 'BEGIN {print a / b}')"
+    printf '| %-17s | %10.0f | %8s | %8s | %12s | %9s | %8.2f |\n' "$label" "$rps" "$(col 4)" "$(col 5)" "$(col 6)" "$(col 7)" "$(awk -v a="$rps" -v b="$hyper_rps" 'BEGIN {print a / b}')"
 done

@@ -5,7 +5,7 @@ use crate::interpreter;
 use crate::options::PythonOptions;
 use crate::response;
 use crate::threads::Interpreters;
-use gateway_core::{Application, Body, Environ, Outcome, StartResponse, StaticFiles};
+use gateway_core::{Application, Body, Environ, Outcome, StartResponse};
 use pyo3::{Py, PyAny};
 use std::sync::Arc;
 
@@ -13,15 +13,18 @@ use std::sync::Arc;
 pub(crate) struct PythonApp {
     app: Arc<Py<PyAny>>,
     threads: Interpreters,
+    /// `wsgi.multiprocess`: other worker processes serve the same application.
+    multiprocess: bool,
 }
 
 impl PythonApp {
     /// Starts Python as `options` say, loads the application and starts `threads`
     /// interpreter threads; with `--static-map`, the mapped prefixes are served from disk
-    /// before Python is asked.
+    /// before Python is asked. `workers` is `--workers` (0: this process serves alone).
     pub(crate) fn load(
         options: PythonOptions,
         threads: usize,
+        workers: usize,
     ) -> Result<Arc<dyn Application>, interpreter::LoadError> {
         let loaded = interpreter::load(&options)?;
         gateway_core::host::log(
@@ -34,15 +37,12 @@ impl PythonApp {
         let threads = Interpreters::start(threads).map_err(|error| {
             interpreter::LoadError::from(format!("cannot start the interpreter threads: {error}"))
         })?;
-        let mut app: Arc<dyn Application> = Arc::new(Self {
+        let app: Arc<dyn Application> = Arc::new(Self {
             app: Arc::new(loaded.app),
             threads,
+            multiprocess: workers >= 1,
         });
-        // The first map given is the outermost, so it is looked at first.
-        for (prefix, dir) in options.static_map.into_iter().rev() {
-            app = Arc::new(StaticFiles::new(&prefix, dir, app));
-        }
-        Ok(app)
+        Ok(crate::static_map::StaticMap::wrap(options.static_map, app))
     }
 }
 
@@ -51,8 +51,17 @@ impl Application for PythonApp {
         let (done, body) = tokio::sync::oneshot::channel();
         let app = self.app.clone();
         let threads = self.threads.clone();
+        let multiprocess = self.multiprocess;
         self.threads.run(Box::new(move |py| {
-            response::call(py, &app, environ, start_response, &threads, done);
+            response::call(
+                py,
+                &app,
+                environ,
+                multiprocess,
+                start_response,
+                &threads,
+                done,
+            );
         }));
         Outcome::Pending(Box::pin(async move {
             body.await

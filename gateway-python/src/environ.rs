@@ -11,8 +11,13 @@ use std::sync::Arc;
 /// Builds the request's `environ` dict. Text values are PEP 3333's "bytes as str": each byte
 /// of the decoded path or of a header is one code point (latin-1), so `environ['PATH_INFO']`
 /// of `/caf%C3%A9` is `'/cafÃ©'`, and `.encode('latin-1').decode()` gives the text back, as
-/// every WSGI framework expects.
-pub(crate) fn dict<'py>(py: Python<'py>, environ: &Arc<Environ>) -> PyResult<Bound<'py, PyDict>> {
+/// every WSGI framework expects. `multiprocess` is `wsgi.multiprocess`: true under
+/// `--workers`, where other processes serve the same application.
+pub(crate) fn dict<'py>(
+    py: Python<'py>,
+    environ: &Arc<Environ>,
+    multiprocess: bool,
+) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     for (key, value) in environ.iter() {
         let value = match value {
@@ -31,6 +36,9 @@ pub(crate) fn dict<'py>(py: Python<'py>, environ: &Arc<Environ>) -> PyResult<Bou
     }
     // Every interpreter thread may run this application at once.
     dict.set_item(intern!(py, "wsgi.multithread"), true)?;
+    if multiprocess {
+        dict.set_item(intern!(py, "wsgi.multiprocess"), true)?;
+    }
     Ok(dict)
 }
 

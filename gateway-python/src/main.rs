@@ -14,11 +14,12 @@ mod interpreter;
 mod options;
 mod response;
 mod start_response;
+mod static_map;
 mod streams;
 mod threads;
 
 fn main() -> gateway_server::Result<()> {
     gateway_server::run_with(options::command, |options, serving| {
-        app::PythonApp::load(options, serving.threads())
+        app::PythonApp::load(options, serving.threads(), serving.workers())
     })
 }

@@ -36,17 +36,19 @@ const STREAM_CHUNKS: usize = 4;
 /// Where the body goes: to the I/O thread awaiting it.
 type Reply = oneshot::Sender<Body>;
 
-/// Calls `app(environ, start_response)` and answers `reply` with the body.
+/// Calls `app(environ, start_response)` and answers `reply` with the body; `multiprocess`
+/// is `wsgi.multiprocess`.
 pub(crate) fn call(
     py: Python<'_>,
     app: &Py<PyAny>,
     environ: Environ,
+    multiprocess: bool,
     start_response: RustStartResponse,
     threads: &Interpreters,
     reply: Reply,
 ) {
     let environ = Arc::new(environ);
-    let called = environ::dict(py, &environ).and_then(|dict| {
+    let called = environ::dict(py, &environ, multiprocess).and_then(|dict| {
         let start_response = Bound::new(py, StartResponse::new(start_response))?;
         app.bind(py).call1((dict, start_response))
     });

@@ -122,6 +122,11 @@ fn tour(base: &str, jar: &Path) {
         "{}",
         &css[..300]
     );
+    // A path under the prefix with no file behind it falls through to Django (its 404 page).
+    let missing = get(&format!("{base}/static/no-such-file.css"), &[]);
+    assert_eq!(status(&missing), 404, "{missing}");
+    // startproject's DEBUG = True: Django's page names the URL patterns it tried.
+    assert!(body(&missing).contains("Page not found"), "{missing}");
 }
 
 fn serve_django(venv: &Path, dir: &Path, extra: &[&str], listeners: usize) -> Deployed {

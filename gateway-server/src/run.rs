@@ -43,6 +43,7 @@ struct NoOptions {}
 #[derive(Debug)]
 pub struct Serving {
     threads: usize,
+    workers: usize,
 }
 
 impl Serving {
@@ -50,6 +51,12 @@ impl Serving {
     /// application on threads of its own, like `gateway-python`, sizes them by it).
     pub fn threads(&self) -> usize {
         self.threads
+    }
+
+    /// `--workers`: 0 when this process serves alone, else how many worker processes serve
+    /// the same sockets (this is one of them), as WSGI's `wsgi.multiprocess` wants to know.
+    pub fn workers(&self) -> usize {
+        self.workers
     }
 }
 
@@ -108,6 +115,7 @@ where
     }
     let serving = Serving {
         threads: options.threads.0,
+        workers: options.workers,
     };
     let app = make(extra, &serving).map_err(Into::into)?;
     let server = builder(options).build(app)?;
