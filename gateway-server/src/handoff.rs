@@ -45,6 +45,9 @@ struct State {
 }
 
 /// `job` as a [`Job`] for the pool, and the [`Answer`] to await its response.
+// Inlined into its caller, which then builds the (large) closure where the allocation is
+// filled from, instead of copying it through this function's frame.
+#[inline(always)]
 pub(crate) fn hand_off<F>(job: F) -> (Arc<dyn Job>, Answer<F>)
 where
     F: FnOnce(Reply<'_>) + Send + 'static,

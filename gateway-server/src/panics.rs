@@ -94,9 +94,23 @@ impl Route {
         }
     }
 
-    /// Runs `f` with this thread marked as running the application code of this request.
+    /// Runs `f` with this thread marked as running the application code of this request;
+    /// the route is dropped after, not given back (a blocking call's span ends with its
+    /// request's work on the thread, and does not nest), which saves moving it out again.
     pub(crate) fn enter<R>(self, f: impl FnOnce() -> R) -> R {
-        enter(&mut Some(self), f)
+        RUNNING.with(|running| *running.borrow_mut() = Some(self));
+        // Cleared also when `f` unwinds, so no later panic is taken for this request's.
+        let _leave = Leave;
+        f()
+    }
+}
+
+/// Clears this thread's running route when dropped.
+struct Leave;
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        RUNNING.with(|running| *running.borrow_mut() = None);
     }
 }
 

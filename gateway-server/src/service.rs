@@ -109,7 +109,6 @@ async fn answer<B: RequestBody>(
         return Ok(refusal);
     }
     let (mut head, incoming) = request.into_parts();
-    let route = Route::new(&head.method, &head.uri, shared.panic_backtraces);
     let h2 = head.version == Version::HTTP_2;
     let (input, fault) = if incoming.is_end_stream() {
         (Input::empty(), BodyFault::default())
@@ -156,12 +155,15 @@ async fn answer<B: RequestBody>(
         let for_pool = conn.clone();
         let call = (harakiri.as_ref()).map(|_| Call::new(shared.metrics.clone(), record.started));
         let called = call.clone();
+        let backtraces = shared.panic_backtraces;
         let (job, answer) = hand_off(move |reply: Reply<'_>| {
             let _slot = slot;
             let _returned = called.map(Returned);
             if reply.is_closed() || for_pool.requests.is_closed() {
                 return; // the client is gone (connection closed, stream reset): never call the app
             }
+            // The route is made here, on the pool thread: it never travels with the job.
+            let route = Route::new(environ.method(), environ.uri(), backtraces);
             route.enter(|| {
                 let exchange = match run(&*for_pool.shared.app, environ) {
                     Running::Ready(exchange) => exchange,
@@ -184,6 +186,7 @@ async fn answer<B: RequestBody>(
     } else {
         // An `async` application (or a blocking one told to run inline) is called here, on
         // the I/O thread.
+        let route = Route::new(environ.method(), environ.uri(), shared.panic_backtraces);
         let mut route = Some(route);
         let exchange = match panics::enter(&mut route, || run(&*shared.app, environ)) {
             Running::Ready(exchange) => exchange,
