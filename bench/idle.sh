@@ -7,7 +7,7 @@
 #   bash bench/idle.sh [COUNT (default 5000)]
 #
 # Needs `ulimit -n` above COUNT (it raises the soft limit if it can). Builds with
-# `cargo build --release -p gateway-bench`; prints one line per server: KiB per connection.
+# `cargo build --release -p gateway-bench` and `-p gateway-bench-peers`; prints one line per server: KiB per connection.
 set -euo pipefail
 
 COUNT=${1:-5000}
@@ -23,6 +23,7 @@ ulimit -n $((COUNT + 100)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 cd "$ROOT"
 cargo build --release -q -p gateway-bench
+cargo build --release -q -p gateway-bench-peers # on its own: see bench/Cargo.toml
 TARGET=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release
 PID="" CLIENT=""
 trap '[[ -n $CLIENT ]] && kill "$CLIENT" 2>/dev/null; [[ -n $PID ]] && kill "$PID" 2>/dev/null; true' EXIT

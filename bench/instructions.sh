@@ -12,7 +12,7 @@
 # - switches: runs it natively, sends the same load, and divides the growth of the context
 #   switches of all its threads (voluntary + involuntary, /proc/PID/task/*/status) by the
 #   requests: each cross-thread hand-off that parks a thread shows up here.
-# Needs valgrind; builds with `cargo build --release -p gateway-bench`. BENCH_WORKERS is
+# Needs valgrind; builds with `cargo build --release -p gateway-bench` and `-p gateway-bench-peers`. BENCH_WORKERS is
 # passed to the servers as for run.sh.
 set -euo pipefail
 
@@ -27,6 +27,7 @@ declare -A BIN=([hyper]=hyper-hello [gateway-sync]=gateway-hello-sync
 command -v valgrind >/dev/null || { echo "valgrind is needed: apt-get install -y valgrind" >&2; exit 1; }
 cd "$ROOT"
 cargo build --release -q -p gateway-bench
+cargo build --release -q -p gateway-bench-peers # on its own: see bench/Cargo.toml
 TARGET=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release
 SCRATCH=$(mktemp -d)
 PID=""

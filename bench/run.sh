@@ -3,8 +3,8 @@
 #
 #   bash bench/run.sh [SECONDS_PER_RUN (default 5)] [ROUNDS (default 3)]
 #
-# Builds the servers in bench/ (`cargo build --release -p gateway-bench`; honours
-# CARGO_TARGET_DIR). Each round then runs every section (below) in turn; a section runs raw
+# Builds the servers in bench/ (`cargo build --release -p gateway-bench`, then
+# `-p gateway-bench-peers` on its own: see bench/Cargo.toml; honours CARGO_TARGET_DIR). Each round then runs every section (below) in turn; a section runs raw
 # hyper, every other server, and raw hyper again (the noise control), each on a free
 # 127.0.0.1 port: a check that `GET /` answers the hello, BENCH_WARMUP seconds of load, then
 # SECONDS_PER_RUN measured seconds, with the server's CPU time (utime + stime from
@@ -189,8 +189,10 @@ show_errors() { # the first few compiler errors of the build log, indented
     grep -E '^error' "$BUILD_LOG" | grep -v '^error: could not compile' | head -n 5 | sed 's/^/    /' || true
 }
 
-echo "Building the benchmark servers (cargo build --release -p gateway-bench; log: ${BUILD_LOG#"$ROOT"/})"
-if cargo build --release -p gateway-bench >"$BUILD_LOG" 2>&1; then
+echo "Building the benchmark servers (cargo build --release -p gateway-bench, then -p gateway-bench-peers; log: ${BUILD_LOG#"$ROOT"/})"
+# Two commands, never one: see bench/Cargo.toml.
+if cargo build --release -p gateway-bench >"$BUILD_LOG" 2>&1 &&
+    cargo build --release -p gateway-bench-peers >>"$BUILD_LOG" 2>&1; then
     for label in "${!BIN[@]}"; do BUILT[$label]=1; done
 else
     echo "  the full build failed; building each server on its own:"
@@ -204,7 +206,10 @@ else
     done
     # The baselines without the gateway crate, in case the gateway crate itself is what fails.
     for label in hyper axum actix; do
-        if cargo build --release -p gateway-bench --no-default-features --bin "${BIN[$label]}" >>"$BUILD_LOG" 2>&1; then
+        package=gateway-bench-peers
+        [[ $label == hyper ]] && package="gateway-bench --no-default-features"
+        # shellcheck disable=SC2086 # $package is a package and its flag
+        if cargo build --release -p $package --bin "${BIN[$label]}" >>"$BUILD_LOG" 2>&1; then
             BUILT[$label]=1
         else
             SKIP_REASON[$label]="binary ${BIN[$label]} failed to build"

@@ -8,7 +8,7 @@
 //! (`available_parallelism`, which honours `taskset`); `BENCH_WORKERS` (if set) fixes the
 //! worker count, as it fixes the tokio worker threads of the other baselines.
 //!
-//! Run with: cargo run --release -p gateway-bench --bin actix-hello -- PORT
+//! Run with: cargo run --release -p gateway-bench-peers --bin actix-hello -- PORT
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use gateway_bench::{port, workers, HELLO};

@@ -7,7 +7,7 @@
 //! The runtime is the one `#[tokio::main]` builds, except that `BENCH_WORKERS` (if set)
 //! fixes its worker-thread count.
 //!
-//! Run with: cargo run --release -p gateway-bench --bin axum-hello -- PORT
+//! Run with: cargo run --release -p gateway-bench-peers --bin axum-hello -- PORT
 
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
