@@ -93,7 +93,8 @@ fn the_pidfile_names_the_master_and_is_removed_at_exit() {
         );
         let written = std::fs::read_to_string(&pidfile).unwrap();
         assert_eq!(written.trim(), server.pid().to_string());
-        assert_eq!(server.stop().code(), Some(0));
+        let status = server.stop();
+        assert_eq!(status.code(), Some(0), "--workers {workers}: {status:?}");
         assert!(!pidfile.exists(), "--workers {workers}");
     }
     let _ = std::fs::remove_dir_all(dir);

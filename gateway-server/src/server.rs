@@ -13,6 +13,7 @@ use gateway_core::host::{log, Level};
 use gateway_core::Application;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto;
+use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -165,7 +166,9 @@ async fn accept_loop(
         max_connections: MaxConnections::new(config.max_connections),
     });
     let metrics = serving.shared.metrics.clone();
-    let mut stop = shutdown.subscribe();
+    // Watched before the start-up lines (see `stop_signal`).
+    let stop = stop_signal(shutdown.subscribe(), config.handle_signals);
+    let signals = config.handle_signals.then(worker::watch_signals).flatten();
     let shared = serving.shared.clone();
     let mut accepting = Vec::with_capacity(listeners.len());
     for (bound, counted) in listeners.into_iter().zip(&metrics.listeners) {
@@ -180,9 +183,8 @@ async fn accept_loop(
             counted,
         )));
     }
-    let stop = stop_signal(&mut stop, config.handle_signals);
     let retire = shared.retire.as_ref();
-    worker::serve_until(stop, config.handle_signals, retire, &metrics.got_stuck).await;
+    worker::serve_until(stop, signals, retire, &metrics.got_stuck).await;
     metrics
         .draining
         .store(true, std::sync::atomic::Ordering::Relaxed);
@@ -208,28 +210,49 @@ async fn accept_loop(
     Ok(())
 }
 
-/// Resolves when a shutdown was asked for: through the handle, or by Ctrl-C / SIGTERM.
-async fn stop_signal(stop: &mut watch::Receiver<bool>, handle_signals: bool) {
-    let handle = async {
-        let _ = stop.wait_for(|stop| *stop).await;
-    };
-    if !handle_signals {
-        return handle.await;
-    }
+/// Resolves when a shutdown was asked for: through the handle, or by Ctrl-C / SIGTERM. The
+/// signals are watched from this call on, not from the first poll: the start-up line comes
+/// after it, and a supervisor (or a test) may signal as soon as it reads that line; before,
+/// a SIGTERM in between killed the process with the default action.
+fn stop_signal(mut stop: watch::Receiver<bool>, handle_signals: bool) -> impl Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                terminate.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+    let watched = handle_signals.then(|| {
+        use tokio::signal::unix::{signal, SignalKind};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
+    });
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = handle => {}
-        _ = tokio::signal::ctrl_c() => log(Level::Info, format_args!("Ctrl-C received")),
-        () = terminate => log(Level::Info, format_args!("SIGTERM received")),
+    let watched: Option<((), ())> = handle_signals.then_some(((), ()));
+    async move {
+        let handle = async {
+            let _ = stop.wait_for(|stop| *stop).await;
+        };
+        let Some((terminate, interrupt)) = watched else {
+            return handle.await;
+        };
+        #[cfg(unix)]
+        let (terminate, interrupt) = (received(terminate), received(interrupt));
+        #[cfg(not(unix))]
+        let (terminate, interrupt) = (std::future::pending::<()>(), async {
+            let _ = tokio::signal::ctrl_c().await;
+        });
+        tokio::select! {
+            () = handle => {}
+            () = interrupt => log(Level::Info, format_args!("Ctrl-C received")),
+            () = terminate => log(Level::Info, format_args!("SIGTERM received")),
+        }
+    }
+}
+
+/// Resolves when `signal` (if it could be watched) arrives.
+#[cfg(unix)]
+async fn received(signal: Option<tokio::signal::unix::Signal>) {
+    match signal {
+        Some(mut signal) => {
+            signal.recv().await;
+        }
+        None => std::future::pending().await,
     }
 }

@@ -31,16 +31,15 @@ pub(crate) fn announce(bound: &Bound) {
 }
 
 /// Serves (the accept tasks run meanwhile) until `stop` resolves or the process retires by
-/// itself; tells systemd or the master `READY=1` first and `STOPPING=1` last, and handles
-/// SIGUSR1 and SIGHUP meanwhile when `handle_signals`.
+/// itself; tells systemd or the master `READY=1` first and `STOPPING=1` last, and stops the
+/// task handling SIGUSR1 and SIGHUP (from [`watch_signals`]) at the end.
 pub(crate) async fn serve_until(
     stop: impl Future<Output = ()>,
-    handle_signals: bool,
+    signals: Option<tokio::task::JoinHandle<()>>,
     retire: Option<&Retire>,
     stuck: &Notify,
 ) {
     notify::ready();
-    let signals = handle_signals.then(watch_signals).flatten();
     tokio::select! {
         () = stop => {}
         reason = retire_when(retire, stuck) => log(Level::Info, format_args!("{reason}")),
@@ -119,8 +118,9 @@ async fn orphaned() {
 }
 
 /// Handles SIGUSR1 (reopen the log files) and SIGHUP (a lone server cannot reload: it says
-/// so and goes on; with `--workers` the master reloads), for as long as the server runs.
-fn watch_signals() -> Option<tokio::task::JoinHandle<()>> {
+/// so and goes on; with `--workers` the master reloads), from this call until the task is
+/// aborted.
+pub(crate) fn watch_signals() -> Option<tokio::task::JoinHandle<()>> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut usr1 = signal(SignalKind::user_defined1()).ok()?;
     let mut hup = signal(SignalKind::hangup()).ok()?;

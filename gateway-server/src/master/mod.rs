@@ -40,10 +40,11 @@ pub(crate) fn serve(options: &Options, specs: Vec<Spec>) -> crate::Result<()> {
         .collect::<Vec<_>>()
         .join(":");
     let mut listeners = bind_all(specs, options.chmod_socket.map(|mode| mode.0))?;
+    // Before the start-up lines: a supervisor may signal as soon as it reads them.
+    let mut signals = signals::Watched::install()?;
     for bound in &listeners {
         log(Level::Info, format_args!("listening on {bound}"));
     }
-    let mut signals = signals::Watched::install()?;
     let board = board::Board::shared();
     if let Some(stats) = &options.stats {
         let bound = crate::stats::bind(&stats.to_string(), options.chmod_socket.map(|m| m.0))?;
