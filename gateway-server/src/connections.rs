@@ -267,39 +267,67 @@ impl Entry {
     /// Drives `connection` to its end, unless it stays idle too long or is closed by
     /// [`Requests::close_connection`] (then `Err`); at shutdown `finish` tells it to finish
     /// gracefully.
-    pub(crate) async fn serve<C: Future>(
+    pub(crate) fn serve<C: Future, F: FnMut(Pin<&mut C>)>(
         self,
         connection: C,
-        mut finish: impl FnMut(Pin<&mut C>),
-    ) -> Result<C::Output, Closed> {
-        let mut connection = std::pin::pin!(connection);
-        let mut finishing = false;
-        let mut remembered: Option<Waker> = None;
-        std::future::poll_fn(|cx: &mut Context<'_>| {
-            // A task's waker rarely changes: the lock is taken about once per connection.
-            if !remembered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                self.watch.remember(cx.waker());
-                remembered = Some(cx.waker().clone());
-            }
-            let ask = self.watch.ask.load(Ordering::Acquire);
-            if ask == CLOSE {
-                return Poll::Ready(Err(Closed));
-            }
-            let first_begun = || self.watch.begun.load(Ordering::Acquire) > 0;
-            if !finishing && (ask == FINISH_NOW || (ask == FINISH && first_begun())) {
-                finishing = true;
-                finish(connection.as_mut());
-            }
-            let polled = connection.as_mut().poll(cx).map(Ok);
-            if polled.is_pending() && !finishing && ask == FINISH && first_begun() {
-                // Its first request was just read: finish after it.
-                finishing = true;
-                finish(connection.as_mut());
-                cx.waker().wake_by_ref();
-            }
-            polled
-        })
-        .await
+        finish: F,
+    ) -> Serve<C, F> {
+        Serve {
+            connection,
+            entry: self,
+            finish,
+            finishing: false,
+            remembered: None,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A connection driven by its [`Entry`] (see [`Entry::serve`]). A future of our own, not
+    /// an `async fn`: that kept the connection (1.7 KB of hyper's state) twice in every
+    /// connection's task, as its argument and as its pinned local.
+    pub(crate) struct Serve<C, F> {
+        #[pin]
+        connection: C,
+        entry: Entry,
+        finish: F,
+        finishing: bool,
+        remembered: Option<Waker>,
+    }
+}
+
+impl<C: Future, F: FnMut(Pin<&mut C>)> Future for Serve<C, F> {
+    type Output = Result<C::Output, Closed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let watch = &this.entry.watch;
+        // A task's waker rarely changes: the lock is taken about once per connection.
+        if !this
+            .remembered
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            watch.remember(cx.waker());
+            *this.remembered = Some(cx.waker().clone());
+        }
+        let ask = watch.ask.load(Ordering::Acquire);
+        if ask == CLOSE {
+            return Poll::Ready(Err(Closed));
+        }
+        let first_begun = || watch.begun.load(Ordering::Acquire) > 0;
+        if !*this.finishing && (ask == FINISH_NOW || (ask == FINISH && first_begun())) {
+            *this.finishing = true;
+            (this.finish)(this.connection.as_mut());
+        }
+        let polled = this.connection.as_mut().poll(cx).map(Ok);
+        if polled.is_pending() && !*this.finishing && ask == FINISH && first_begun() {
+            // Its first request was just read: finish after it.
+            *this.finishing = true;
+            (this.finish)(this.connection.as_mut());
+            cx.waker().wake_by_ref();
+        }
+        polled
     }
 }
 
