@@ -194,7 +194,8 @@ pub(crate) struct Options {
     #[arg(long, value_name = "FILE", help_heading = "Processes")]
     pub(crate) pidfile: Option<PathBuf>,
 
-    /// Threads doing network I/O (and running async applications). [default: one per core]
+    /// Threads doing network I/O (and running async applications). [default: one per core;
+    /// with --workers N, cores / N per worker, at least 1]
     #[arg(long, value_name = "N", help_heading = "Limits")]
     pub(crate) io_threads: Option<Count>,
 
