@@ -20,7 +20,10 @@
 # gunicorn's -w. gateway-python-tN is gateway-python with --threads N per worker. BENCH_ONLY,
 # the servers to run besides raw hyper (default: gateway-python-t1 gateway-python-t2
 # gateway-python-t4 granian-2 uwsgi gunicorn; granian-1 too on request); GATEWAY_IO_THREADS,
-# gateway-python's --io-threads per worker (default: one per core).
+# gateway-python's --io-threads per worker (default: the server's, cores / workers).
+#
+# No server writes an access log: gateway-python runs with --disable-access-log, uWSGI with
+# --disable-logging, and granian and gunicorn write none unless asked.
 #
 # Only ever talks to 127.0.0.1. Every server it starts it stops by PID, also on Ctrl-C.
 set -euo pipefail
@@ -103,7 +106,7 @@ start() { # label port
     hyper) "$target/release/hyper-hello" "$port" >/dev/null 2>&1 & ;;
     gateway-python-t*)
         "$target/release/gateway-python" --http "$HOST:$port" --wsgi-file "$work/hello_bench.py" \
-            --workers "$PROCESSES" --threads "${label#gateway-python-t}" \
+            --workers "$PROCESSES" --threads "${label#gateway-python-t}" --disable-access-log \
             ${GATEWAY_IO_THREADS:+--io-threads "$GATEWAY_IO_THREADS"} >/dev/null 2>&1 & ;;
     granian-1 | granian-2)
         (cd "$work" && exec "$OLDPWD/$venv/bin/granian" --interface wsgi --host "$HOST" --port "$port" \
@@ -158,7 +161,7 @@ done
 
 echo
 echo "wrk -t1 -c64 -d${DURATION}s, hello app, median of $ROUNDS rounds; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-echo "gateway-python-tN: --workers $PROCESSES --threads N --io-threads ${GATEWAY_IO_THREADS:-cores}; granian-N: N workers; uWSGI and gunicorn (gthread, 4 threads): $PROCESSES processes; peak MiB summed over each server's process tree (master included)"
+echo "gateway-python-tN: --workers $PROCESSES --threads N --io-threads ${GATEWAY_IO_THREADS:-cores/workers}; granian-N: N workers; uWSGI and gunicorn (gthread, 4 threads): $PROCESSES processes; peak MiB summed over each server's process tree (master included)"
 echo
 printf '| %-17s | %10s | %8s | %8s | %12s | %9s | %8s |\n' server "req/s" "p50 ms" "p99 ms" "CPU µs/req" "peak MiB" "vs hyper"
 printf '|%s|%s|%s|%s|%s|%s|%s|\n' "-------------------" "------------" "----------" "----------" "--------------" "-----------" "----------"

@@ -1,20 +1,24 @@
 //! The Python application as a gateway [`Application`]: the I/O thread that received the
 //! request hands it to an interpreter thread and awaits the body.
 
+use crate::environ::Template;
 use crate::interpreter;
 use crate::options::PythonOptions;
 use crate::response;
 use crate::threads::Interpreters;
 use gateway_core::{Application, Body, Environ, Outcome, StartResponse};
-use pyo3::{Py, PyAny};
+use pyo3::{Py, PyAny, Python};
 use std::sync::Arc;
 
 /// A loaded WSGI callable and the threads that call it.
-pub(crate) struct PythonApp {
-    app: Arc<Py<PyAny>>,
-    threads: Interpreters,
-    /// `wsgi.multiprocess`: other worker processes serve the same application.
-    multiprocess: bool,
+pub(crate) struct PythonApp(Arc<Loaded>);
+
+/// What a request's job needs, behind one reference count.
+pub(crate) struct Loaded {
+    pub(crate) app: Py<PyAny>,
+    /// What each request's environ dict starts from.
+    pub(crate) environ: Template,
+    pub(crate) threads: Interpreters,
 }
 
 impl PythonApp {
@@ -37,11 +41,15 @@ impl PythonApp {
         let threads = Interpreters::start(threads).map_err(|error| {
             interpreter::LoadError::from(format!("cannot start the interpreter threads: {error}"))
         })?;
-        let app: Arc<dyn Application> = Arc::new(Self {
-            app: Arc::new(loaded.app),
+        // `wsgi.multiprocess`: other worker processes serve the same application.
+        let environ = Python::attach(|py| Template::new(py, workers >= 1)).map_err(|error| {
+            interpreter::LoadError::from(format!("cannot make the environ template: {error}"))
+        })?;
+        let app: Arc<dyn Application> = Arc::new(Self(Arc::new(Loaded {
+            app: loaded.app,
+            environ,
             threads,
-            multiprocess: workers >= 1,
-        });
+        })));
         Ok(crate::static_map::StaticMap::wrap(options.static_map, app))
     }
 }
@@ -49,19 +57,9 @@ impl PythonApp {
 impl Application for PythonApp {
     fn call(&self, environ: Environ, start_response: StartResponse) -> Outcome {
         let (done, body) = tokio::sync::oneshot::channel();
-        let app = self.app.clone();
-        let threads = self.threads.clone();
-        let multiprocess = self.multiprocess;
-        self.threads.run(Box::new(move |py| {
-            response::call(
-                py,
-                &app,
-                environ,
-                multiprocess,
-                start_response,
-                &threads,
-                done,
-            );
+        let loaded = self.0.clone();
+        self.0.threads.run(Box::new(move |py| {
+            response::call(py, &loaded, environ, start_response, done);
         }));
         Outcome::Pending(Box::pin(async move {
             body.await

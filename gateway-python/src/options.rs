@@ -6,15 +6,14 @@ use clap::Args;
 use std::path::PathBuf;
 
 /// Interpreter threads when `--threads` is not given. Python runs one thread at a time (the
-/// GIL), so more threads mostly help while requests wait in I/O (`time.sleep`, a database):
-/// a few keep one slow request from stalling the others; `--workers` scales past one GIL.
-/// Measured with `bench/python.sh` (hello app, one process, ratio to raw hyper in the same
-/// run, a loaded 2-core machine): 1 thread 0.57, 2 threads 0.77, 4 threads 0.88, 8 threads
-/// 1.09 once (noisy). A lone thread loses most: it sleeps on the channel whenever the queue
-/// is empty and every wake-up is a scheduler round trip (yielding a few times before
-/// sleeping made it worse still, 0.37). 4 is a middle: more threads are more GIL hand-overs
-/// when requests do block.
-pub(crate) const DEFAULT_THREADS: &str = "4";
+/// GIL), so more threads only help while requests wait in I/O (`time.sleep`, a database):
+/// a second keeps one slow request from stalling the others; `--workers` scales past one
+/// GIL. Measured with `bench/python.sh`-style runs (hello app, 2 workers, one I/O thread
+/// each, 2 cores, 2026-11-30, a machine busy with other builds): context switches per
+/// request 0.36-0.54 with 1 thread, 0.20-0.85 with 2, 0.73-1.22 with 4, and on a quiet
+/// machine (2026-11-29) 2 threads answered the most requests (39.0k/s against 37.9k with
+/// 1 and 35.6k with 4). Each thread past the first is another to hand the GIL to.
+pub(crate) const DEFAULT_THREADS: &str = "2";
 
 /// The Python options.
 #[derive(Args, Debug, Clone)]

@@ -15,7 +15,7 @@
 //!
 //! `close()` is called exactly once, whatever happened, on an interpreter thread.
 
-use crate::environ;
+use crate::app::Loaded;
 use crate::file_wrapper::FileWrapperType;
 use crate::interpreter::traceback;
 use crate::start_response::StartResponse;
@@ -36,24 +36,22 @@ const STREAM_CHUNKS: usize = 4;
 /// Where the body goes: to the I/O thread awaiting it.
 type Reply = oneshot::Sender<Body>;
 
-/// Calls `app(environ, start_response)` and answers `reply` with the body; `multiprocess`
-/// is `wsgi.multiprocess`.
+/// Calls the application with `environ` and `start_response`, and answers `reply` with the
+/// body.
 pub(crate) fn call(
     py: Python<'_>,
-    app: &Py<PyAny>,
+    loaded: &Loaded,
     environ: Environ,
-    multiprocess: bool,
     start_response: RustStartResponse,
-    threads: &Interpreters,
     reply: Reply,
 ) {
     let environ = Arc::new(environ);
-    let called = environ::dict(py, &environ, multiprocess).and_then(|dict| {
+    let called = loaded.environ.dict(py, &environ).and_then(|dict| {
         let start_response = Bound::new(py, StartResponse::new(start_response))?;
-        app.bind(py).call1((dict, start_response))
+        loaded.app.bind(py).call1((dict, start_response))
     });
     match called {
-        Ok(result) => answer(py, result, threads, reply),
+        Ok(result) => answer(py, result, &loaded.threads, reply),
         Err(error) => {
             let _ = reply.send(failed(py, &error));
         }

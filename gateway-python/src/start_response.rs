@@ -3,6 +3,7 @@
 
 use gateway_core::StartResponse as RustStartResponse;
 use pyo3::exceptions::{PyAssertionError, PyOSError, PyTypeError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use std::io::Write;
@@ -56,20 +57,21 @@ impl StartResponse {
         let list = response_headers.cast::<PyList>().map_err(|_| {
             PyTypeError::new_err("the response headers must be a list of (name, value) tuples")
         })?;
-        let mut owned: Vec<(String, String)> = Vec::with_capacity(list.len());
+        // The names and values are read in place (an ASCII `str` is its own UTF-8): only the
+        // two lists are allocated, not a `String` per name and value.
+        let mut pairs: Vec<(Bound<'py, PyString>, Bound<'py, PyString>)> =
+            Vec::with_capacity(list.len());
         for header in list.iter() {
             let pair = header.cast::<PyTuple>().map_err(|_| {
                 PyTypeError::new_err(format!("a response header must be a tuple, not {header}"))
             })?;
-            let (name, value): (String, String) = pair.extract()?;
-            // Django writes `Set-Cookie` values with a leading space: trim, do not refuse.
-            let value = value.trim_matches([' ', '\t']).to_owned();
-            owned.push((name, value));
+            pairs.push(pair.extract()?);
         }
-        let headers: Vec<(&str, &str)> = owned
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
+        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(pairs.len());
+        for (name, value) in &pairs {
+            // Django writes `Set-Cookie` values with a leading space: trim, do not refuse.
+            headers.push((name.to_str()?, value.to_str()?.trim_matches([' ', '\t'])));
+        }
         this.called.store(true, Ordering::Relaxed);
         match exc_info {
             Some(info) => {
@@ -82,7 +84,7 @@ impl StartResponse {
                 (this.inner)(status, &headers);
             }
         }
-        slf.getattr("write")
+        slf.getattr(intern!(slf.py(), "write"))
     }
 
     /// PEP 3333's `write(data)`: bytes sent before the returned body.

@@ -1,15 +1,17 @@
 //! The interpreter threads: the only threads that run Python.
 //!
 //! Requests come from the I/O threads through one channel. A thread waits for a job without
-//! the GIL, then attaches to the interpreter and runs jobs for as long as the channel has
-//! some, detaching only when it is empty: under load one thread keeps the GIL and answers
+//! the GIL, then takes the GIL and runs jobs for as long as the channel has some, releasing
+//! it only when it is empty: under load one thread keeps the GIL and answers
 //! request after request without a hand-over. (The prototype on this machine measured this
 //! one dedicated thread at 3-4x tokio's `spawn_blocking`, which attaches per call from up to
 //! 512 threads that fight over the GIL.) The other threads take the jobs left in the channel
 //! while a job waits in I/O with the GIL released (`time.sleep`, a socket): that is what they
-//! are for.
+//! are for. (A queue that parks idle threads at once, without crossbeam's short spin, and
+//! lets a thread take jobs only once it holds the GIL was tried: more context switches with
+//! two threads, no less CPU with one; see docs/python.md.)
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use pyo3::Python;
 
 /// One request's work, run on an interpreter thread with the GIL held.
@@ -45,14 +47,21 @@ impl Interpreters {
     }
 }
 
-/// An interpreter thread: waits without the GIL, then runs jobs while it has them.
+/// An interpreter thread: runs jobs while it has them, waits for the next without the GIL.
+/// It stays attached to the interpreter for its whole life and only releases the GIL while
+/// it waits: `Python::attach` on a thread without a Python thread state creates one (and its
+/// 16 KiB frame stack, an `mmap`) and deletes it again on release (a `munmap`, which makes the
+/// kernel flush the other cores' TLBs), and that was paid each time the queue ran empty.
 fn drain(queue: &Receiver<Job>) {
-    while let Ok(job) = queue.recv() {
-        Python::attach(|py| {
-            job(py);
-            while let Ok(job) = queue.try_recv() {
-                job(py);
-            }
-        });
-    }
+    Python::attach(|py| loop {
+        let job = match queue.try_recv() {
+            Ok(job) => job,
+            Err(TryRecvError::Empty) => match py.detach(|| queue.recv()) {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+            Err(TryRecvError::Disconnected) => return,
+        };
+        job(py);
+    });
 }

@@ -133,11 +133,7 @@ impl Environ {
     /// The value of `key`, whatever its kind.
     pub fn value(&self, key: &str) -> Option<ValueRef<'_>> {
         if let Some((_, extra)) = self.extras.iter().find(|(name, _)| name == key) {
-            return extra.as_ref().map(|value| match value {
-                Value::Str(text) => ValueRef::Str(text),
-                Value::Bool(flag) => ValueRef::Bool(*flag),
-                Value::Object(object) => ValueRef::Object(&**object),
-            });
+            return extra.as_ref().map(Value::as_value_ref);
         }
         self.base_value(key)
     }
@@ -177,6 +173,16 @@ impl Environ {
             Some(slot) => slot.1 = value,
             None => self.extras.push((key, value)),
         }
+    }
+
+    /// The keys set with [`insert`](Self::insert) or [`insert_object`](Self::insert_object)
+    /// (with their value) or removed with [`remove`](Self::remove) (`None`), in the order
+    /// first touched: for a host that builds its own dict from the typed accessors and
+    /// applies these over it, instead of looking every key up through [`iter`](Self::iter).
+    pub fn inserted(&self) -> impl Iterator<Item = (&str, Option<ValueRef<'_>>)> + '_ {
+        self.extras
+            .iter()
+            .map(|(key, value)| (&**key, value.as_ref().map(Value::as_value_ref)))
     }
 
     /// Every key with its value, in the order the dict lists them.

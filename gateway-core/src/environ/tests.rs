@@ -127,6 +127,28 @@ fn middleware_can_insert_overwrite_and_remove_keys() {
 }
 
 #[test]
+fn inserted_lists_what_was_set_or_removed_in_order() {
+    let mut environ = request("/app/x").build();
+    assert_eq!(environ.inserted().count(), 0);
+    environ.insert("HTTPS", "on");
+    environ.insert("wsgi.run_once", true);
+    environ.remove("QUERY_STRING");
+    environ.insert("HTTPS", "off");
+    let inserted: Vec<(&str, Option<String>)> = environ
+        .inserted()
+        .map(|(key, value)| (key, value.map(|value| format!("{value:?}"))))
+        .collect();
+    assert_eq!(
+        inserted,
+        [
+            ("HTTPS", Some("'off'".to_owned())),
+            ("wsgi.run_once", Some("True".to_owned())),
+            ("QUERY_STRING", None),
+        ]
+    );
+}
+
+#[test]
 fn debug_prints_like_the_python_dict() {
     let environ = request("/it's").build();
     let text = format!("{environ:?}");

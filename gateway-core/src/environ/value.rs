@@ -25,6 +25,17 @@ pub enum Value {
     Object(Arc<dyn Extension>),
 }
 
+impl Value {
+    /// This value as [`Environ::value`] shows it.
+    pub(crate) fn as_value_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::Str(text) => ValueRef::Str(text),
+            Value::Bool(flag) => ValueRef::Bool(*flag),
+            Value::Object(object) => ValueRef::Object(&**object),
+        }
+    }
+}
+
 impl From<&str> for Value {
     fn from(text: &str) -> Self {
         Value::Str(text.to_owned())

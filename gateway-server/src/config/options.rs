@@ -194,7 +194,8 @@ pub(crate) struct Options {
     #[arg(long, value_name = "FILE", help_heading = "Processes")]
     pub(crate) pidfile: Option<PathBuf>,
 
-    /// Threads doing network I/O (and running async applications). [default: one per core]
+    /// Threads doing network I/O (and running async applications); with --workers N, each
+    /// worker's default is cores / N (at least 1). [default: one per core]
     #[arg(long, value_name = "N", help_heading = "Limits")]
     pub(crate) io_threads: Option<Count>,
 
