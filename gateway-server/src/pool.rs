@@ -186,6 +186,11 @@ impl Pool {
         )
     }
 
+    /// Whether a thread is blocked in a call (see `Inner::stuck`).
+    pub(crate) fn any_stuck(&self) -> bool {
+        self.inner.stuck() > 0
+    }
+
     /// Stops the threads once they finish what they run.
     pub(crate) fn close(&self) {
         self.inner.closed.store(true, Ordering::SeqCst);

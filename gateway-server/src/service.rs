@@ -8,6 +8,7 @@ use crate::connections::Requests;
 use crate::forwarded::TrustedProxies;
 use crate::handoff::{hand_off, Reply};
 use crate::harakiri::{self, Call, Deadline};
+use crate::inline::{Inline, InlineCall};
 use crate::input::{BodyError, BodyFault, BodyLimits, IncomingSource, ReadAhead, RequestBody};
 use crate::metrics::Metrics;
 use crate::pace::{Pace, PaceLimit};
@@ -34,8 +35,8 @@ pub(crate) struct Shared {
     pub(crate) app: Arc<dyn Application>,
     /// Where blocking applications and bodies run.
     pub(crate) pool: Pool,
-    /// Run blocking applications on the I/O thread (see `ServerBuilder::run_inline`).
-    pub(crate) inline: bool,
+    /// Where plain `fn` calls may run inline (see `inline.rs`); `None`: always on the pool.
+    pub(crate) inline: Option<Arc<Inline>>,
     pub(crate) runtime: Handle,
     pub(crate) body: BodyLimits,
     /// How slowly a client may take a streamed response before its connection is closed.
@@ -139,75 +140,123 @@ async fn answer<B: RequestBody>(
         environ.insert(key, value);
     }
 
-    let mut response = if shared.app.blocking() && !shared.inline {
-        // A plain `fn` application may block (a database, a file, a sleep): it runs on the
-        // application pool, so a slow request never stalls the connections that share its
-        // I/O thread. Why a pool of our own and not `spawn_blocking`: see `pool.rs`.
+    let mut response = if shared.app.blocking() {
         let slot = if h2 {
-            // One poll's pause before taking a thread: hyper looks for the stream's
-            // RST_STREAM only when this future is pending, and an attacker's reset comes in
-            // the same packet as its request (a paced rapid reset).
+            // One poll's pause before taking a thread (or calling inline): hyper looks for the
+            // stream's RST_STREAM only when this future is pending, and an attacker's reset
+            // comes in the same packet as its request (a paced rapid reset).
             tokio::task::yield_now().await;
             Some(ThreadSlot::acquire(&conn).await)
         } else {
             None
         };
-        let for_pool = conn.clone();
-        let call = (harakiri.as_ref()).map(|_| Call::new(shared.metrics.clone(), record.started));
-        let called = call.clone();
-        let backtraces = shared.panic_backtraces;
-        let (job, answer) = hand_off(move |reply: Reply<'_>| {
-            let _slot = slot;
-            let _returned = called.map(Returned);
-            if reply.is_closed() || for_pool.requests.is_closed() {
-                return; // the client is gone (connection closed, stream reset): never call the app
+        // Inline only with the body in memory: reading the rest from the network blocks.
+        let inline = (shared.inline.as_ref())
+            .filter(|_| fault.is_none())
+            .and_then(|inline| inline.enter());
+        match inline {
+            Some(_) if conn.requests.is_closed() => return Ok(server_error()),
+            // Nothing above woke a task in this poll: none waits in this thread's LIFO slot
+            // (which no other thread may take) while the call runs.
+            Some(call) => {
+                let response = in_place(environ, fault, &conn, record, harakiri, Some(call)).await;
+                drop(slot);
+                match response {
+                    Some(response) => response,
+                    None => return Ok(timed_out()),
+                }
             }
-            // The route is made here, on the pool thread: it never travels with the job.
-            let route = Route::new(environ.method(), environ.uri(), backtraces);
-            route.enter(|| {
-                let exchange = match run(&*for_pool.shared.app, environ) {
-                    Running::Ready(exchange) => exchange,
-                    Running::Pending(pending) => Handle::current().block_on(pending),
-                };
-                send_from_thread(exchange, &fault, reply, &for_pool);
-            });
-            panics::flush_unclaimed();
-        });
-        if shared.pool.spawn(job).is_err() {
-            return Ok(overloaded());
-        }
-        match harakiri.zip(call) {
-            None => answer.await.unwrap_or_else(server_error),
-            Some((harakiri, call)) => match within(answer, call, harakiri, record).await {
-                Some(response) => response,
-                None => return Ok(timed_out()),
-            },
+            None => {
+                // A plain `fn` application that may block (a database, a file, a sleep) runs
+                // on the application pool, so a slow request never stalls the connections
+                // that share its I/O thread. Why a pool of our own and not `spawn_blocking`:
+                // see `pool.rs`.
+                match handed_off(environ, fault, &conn, record, harakiri, slot).await {
+                    Some(response) => response,
+                    None => return Ok(timed_out()),
+                }
+            }
         }
     } else {
-        // An `async` application (or a blocking one told to run inline) is called here, on
-        // the I/O thread.
-        let route = Route::new(environ.method(), environ.uri(), shared.panic_backtraces);
-        let mut route = Some(route);
-        let exchange = match panics::enter(&mut route, || run(&*shared.app, environ)) {
-            Running::Ready(exchange) => exchange,
-            Running::Pending(pending) => {
-                let running = panics::around(route, pending);
-                let Some((exchange, back)) =
-                    harakiri::limited(running, harakiri.as_ref(), record.started, &shared.metrics)
-                        .await
-                else {
-                    return Ok(timed_out());
-                };
-                route = back;
-                exchange
-            }
-        };
-        let response = send_in_place(exchange, fault, &conn, route).await;
-        panics::flush_unclaimed();
-        response
+        // An `async` application is called here, on the I/O thread.
+        match in_place(environ, fault, &conn, record, harakiri, None).await {
+            Some(response) => response,
+            None => return Ok(timed_out()),
+        }
     };
     response.body_mut().keep_busy(busy);
     Ok(response)
+}
+
+/// Runs the application on this I/O thread: an `async` one, or a plain `fn` one while that
+/// is safe (`call`, which ends when the call returns). `None`: harakiri gave up on it.
+async fn in_place(
+    environ: Environ,
+    fault: BodyFault,
+    conn: &Arc<PerConnection>,
+    record: &Record,
+    harakiri: Option<harakiri::Limit>,
+    call: Option<InlineCall<'_>>,
+) -> Option<Response<ResponseBody>> {
+    let shared = &conn.shared;
+    let route = Route::new(environ.method(), environ.uri(), shared.panic_backtraces);
+    let mut route = Some(route);
+    let running = panics::enter(&mut route, || run(&*shared.app, environ));
+    drop(call);
+    let exchange = match running {
+        Running::Ready(exchange) => exchange,
+        Running::Pending(pending) => {
+            let running = panics::around(route, pending);
+            let (exchange, back) =
+                harakiri::limited(running, harakiri.as_ref(), record.started, &shared.metrics)
+                    .await?;
+            route = back;
+            exchange
+        }
+    };
+    let response = send_in_place(exchange, fault, conn, route).await;
+    panics::flush_unclaimed();
+    Some(response)
+}
+
+/// Runs a plain `fn` application on the application pool. `None`: harakiri gave up on it.
+async fn handed_off(
+    environ: Environ,
+    fault: BodyFault,
+    conn: &Arc<PerConnection>,
+    record: &Record,
+    harakiri: Option<harakiri::Limit>,
+    slot: Option<ThreadSlot>,
+) -> Option<Response<ResponseBody>> {
+    let shared = &conn.shared;
+    let for_pool = conn.clone();
+    let call = (harakiri.as_ref()).map(|_| Call::new(shared.metrics.clone(), record.started));
+    let called = call.clone();
+    let backtraces = shared.panic_backtraces;
+    let (job, answer) = hand_off(move |reply: Reply<'_>| {
+        let _slot = slot;
+        let _returned = called.map(Returned);
+        if reply.is_closed() || for_pool.requests.is_closed() {
+            return; // the client is gone (connection closed, stream reset): never call the app
+        }
+        // The route is made here, on the pool thread: it never travels with the job.
+        let route = Route::new(environ.method(), environ.uri(), backtraces);
+        route.enter(|| {
+            let exchange = match run(&*for_pool.shared.app, environ) {
+                Running::Ready(exchange) => exchange,
+                Running::Pending(pending) => Handle::current().block_on(pending),
+            };
+            send_from_thread(exchange, &fault, reply, &for_pool);
+        });
+        panics::flush_unclaimed();
+    });
+    if shared.pool.spawn(job).is_err() {
+        return Some(overloaded());
+    }
+    match harakiri.zip(call) {
+        None => Some(answer.await.unwrap_or_else(server_error)),
+        Some((harakiri, call)) => within(answer, call, harakiri, record).await,
+    }
 }
 
 /// The response of a blocking call, if it starts within harakiri's limit (else the call is
