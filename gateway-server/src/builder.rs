@@ -483,7 +483,8 @@ impl ServerBuilder {
         let pool = Pool::new(size, runtime.handle().clone());
         let shared = Arc::new(Shared {
             app: Arc::new(app),
-            inline: inline.then(|| Inline::new(workers + 1, pool.clone())),
+            inline: inline
+                .then(|| Inline::new(workers + 1, pool.clone(), runtime.handle().clone())),
             pool,
             runtime: runtime.handle().clone(),
             body: config.body,

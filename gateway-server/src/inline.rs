@@ -30,6 +30,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
+use tokio::runtime::Handle;
 
 /// How often the watcher looks at the inline calls while some run: a call in progress at two
 /// looks in a row (5 to 10 ms) and asleep counts as blocking. Short enough that a blocking
@@ -56,6 +57,8 @@ pub(crate) struct Inline {
     claimed: AtomicUsize,
     /// The pool, asked whether a call still blocks there when the mark ends.
     pool: Pool,
+    /// The runtime of the I/O threads, to wake one of them (see `watch`).
+    runtime: Handle,
     watcher: OnceLock<Thread>,
     closed: AtomicBool,
 }
@@ -93,7 +96,7 @@ pub(crate) struct InlineCall<'a> {
 impl Inline {
     /// The decision for a runtime of `io_threads` I/O threads (one of them the spare);
     /// starts the watcher thread.
-    pub(crate) fn new(io_threads: usize, pool: Pool) -> Arc<Self> {
+    pub(crate) fn new(io_threads: usize, pool: Pool, runtime: Handle) -> Arc<Self> {
         let inline = Arc::new(Self {
             running: Padded(AtomicUsize::new(0)),
             flags: Padded(Flags {
@@ -108,6 +111,7 @@ impl Inline {
                 .collect(),
             claimed: AtomicUsize::new(0),
             pool,
+            runtime,
             watcher: OnceLock::new(),
             closed: AtomicBool::new(false),
         });
@@ -194,7 +198,7 @@ impl Inline {
                     tracing::debug!("plain fn calls run inline again");
                 }
             }
-            let mut blocked = false;
+            let (mut blocked, mut long) = (false, false);
             for (slot, (last, looks)) in self.slots.iter().zip(seen.iter_mut()) {
                 let calls = slot.0.calls.load(Ordering::Acquire);
                 if calls % 2 == 0 || calls != *last {
@@ -202,11 +206,19 @@ impl Inline {
                     continue;
                 }
                 *looks += 1;
+                long = true;
                 let asleep = lock(&slot.0.state)
                     .as_ref()
                     .and_then(ThreadState::is_running)
                     != Some(true);
                 blocked |= asleep || *looks >= busy_looks;
+            }
+            if long {
+                // The other I/O threads may all be asleep on their own, none waiting for the
+                // sockets' events (tokio has one thread at a time wait for them, and the one
+                // in this call took its turn); a task sent from outside wakes one, which then
+                // waits for them.
+                drop(self.runtime.spawn(async {}));
             }
             if blocked {
                 if blocking_until.is_none() {
@@ -257,7 +269,10 @@ mod tests {
             queue: 1,
         };
         let pool = Pool::new(size, runtime.handle().clone());
-        (Inline::new(io_threads, pool), runtime)
+        (
+            Inline::new(io_threads, pool, runtime.handle().clone()),
+            runtime,
+        )
     }
 
     #[test]

@@ -158,10 +158,9 @@ async fn answer<B: RequestBody>(
             Some(_) if conn.requests.is_closed() => return Ok(server_error()),
             // Nothing above woke a task in this poll: none waits in this thread's LIFO slot
             // (which no other thread may take) while the call runs.
-            Some(call) => {
-                let response = in_place(environ, fault, &conn, record, harakiri, Some(call)).await;
-                drop(slot);
-                match response {
+            call @ Some(_) => {
+                let response = in_place(environ, fault, &conn, record, harakiri, (call, slot));
+                match response.await {
                     Some(response) => response,
                     None => return Ok(timed_out()),
                 }
@@ -179,7 +178,7 @@ async fn answer<B: RequestBody>(
         }
     } else {
         // An `async` application is called here, on the I/O thread.
-        match in_place(environ, fault, &conn, record, harakiri, None).await {
+        match in_place(environ, fault, &conn, record, harakiri, (None, None)).await {
             Some(response) => response,
             None => return Ok(timed_out()),
         }
@@ -189,14 +188,15 @@ async fn answer<B: RequestBody>(
 }
 
 /// Runs the application on this I/O thread: an `async` one, or a plain `fn` one while that
-/// is safe (`call`, which ends when the call returns). `None`: harakiri gave up on it.
+/// is safe (`call`, which ends when the call returns, and the HTTP/2 stream's `slot`, held
+/// while a body that may block is pulled). `None`: harakiri gave up on it.
 async fn in_place(
     environ: Environ,
     fault: BodyFault,
     conn: &Arc<PerConnection>,
     record: &Record,
     harakiri: Option<harakiri::Limit>,
-    call: Option<InlineCall<'_>>,
+    (call, slot): (Option<InlineCall<'_>>, Option<ThreadSlot>),
 ) -> Option<Response<ResponseBody>> {
     let shared = &conn.shared;
     let route = Route::new(environ.method(), environ.uri(), shared.panic_backtraces);
@@ -214,7 +214,7 @@ async fn in_place(
             exchange
         }
     };
-    let response = send_in_place(exchange, fault, conn, route).await;
+    let response = send_in_place(exchange, fault, conn, route, slot).await;
     panics::flush_unclaimed();
     Some(response)
 }
@@ -348,10 +348,12 @@ async fn send_in_place(
     fault: BodyFault,
     conn: &Arc<PerConnection>,
     route: Option<Route>,
+    slot: Option<ThreadSlot>,
 ) -> Response<ResponseBody> {
     if !exchange.is_in_memory() {
         let for_pool = conn.clone();
         let (job, answer) = hand_off(move |reply: Reply<'_>| {
+            let _slot = slot;
             let mut route = route;
             panics::enter(&mut route, || {
                 send_from_thread(exchange, &fault, reply, &for_pool)
