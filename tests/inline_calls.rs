@@ -202,3 +202,29 @@ fn many_sleeping_calls_on_a_fresh_server_all_finish_in_about_one_sleep_and_fast_
     assert_eq!(get(addr, "/after").status, 200);
     assert_eq!(ran_on(&threads, "/after"), ["gateway-app"]);
 }
+
+#[test]
+fn an_application_that_blocks_on_tokio_fails_once_inline_then_runs_on_the_application_threads() {
+    // tokio panics when an I/O thread blocks on it (`Handle::block_on`, the `postgres`
+    // crate's client), where an application thread may.
+    let server = TestServer::start_with(
+        |_: &Environ, start_response: StartResponse| {
+            let answer = tokio::runtime::Handle::current().block_on(async { "from tokio" });
+            start_response("200 OK", &[]);
+            answer
+        },
+        |b| b.workers(2),
+    );
+    let first = get(server.addr, "/");
+    assert_eq!(
+        first.status,
+        500,
+        "the inline call failed: {}",
+        first.text()
+    );
+    server.wait_for_error("Cannot start a runtime from within a runtime");
+    for _ in 0..5 {
+        let reply = get(server.addr, "/");
+        assert_eq!((reply.status, reply.text().as_str()), (200, "from tokio"));
+    }
+}

@@ -21,10 +21,16 @@
 //! blocked in a call, it is renewed; else calls go inline again, and an application that
 //! blocks only now and then costs one call on one I/O thread per period. A call that sleeps
 //! less than a tick may go unseen: it holds its I/O thread that long, but never the last one.
+//!
+//! tokio forbids blocking on it from an I/O thread: `Handle::block_on`, a blocking client
+//! that runs its own runtime (the `postgres` crate, `reqwest::blocking`) panic there, where
+//! on an application thread they work. The first such panic in an inline call (its request
+//! answers 500) hands every later call off for good, with a warning in the log.
 
 use crate::handoff::lock;
 use crate::pool::{Pool, BUSY_STUCK_AFTER};
 use crate::thread_state::ThreadState;
+use gateway_core::host::{log, Level};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -61,6 +67,8 @@ pub(crate) struct Inline {
     runtime: Handle,
     watcher: OnceLock<Thread>,
     closed: AtomicBool,
+    /// tokio refused to block in a call: calls are handed off for good.
+    refused: AtomicBool,
 }
 
 struct Flags {
@@ -84,6 +92,25 @@ struct Padded<T>(T);
 thread_local! {
     /// This I/O thread's slot: the address of the [`Inline`] it belongs to and the index.
     static SLOT: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+    /// tokio refused to block on this thread (see [`note_panic`]).
+    static REFUSED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The starts of tokio's panics when a thread that drives its tasks tries to block on it.
+const TOKIO_REFUSALS: [&str; 3] = [
+    "Cannot start a runtime from within a runtime",
+    "Cannot block the current thread from within a runtime",
+    "Cannot drop a runtime in a context where blocking is not allowed",
+];
+
+/// Called by the panic hook: notes on this thread that tokio refused to block on it.
+pub(crate) fn note_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let payload = info.payload();
+    let text = (payload.downcast_ref::<&str>().copied())
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+    if text.is_some_and(|text| TOKIO_REFUSALS.iter().any(|r| text.starts_with(r))) {
+        REFUSED.set(true);
+    }
 }
 
 /// An inline call in progress; ends (for the watcher and the count) when dropped.
@@ -114,6 +141,7 @@ impl Inline {
             runtime,
             watcher: OnceLock::new(),
             closed: AtomicBool::new(false),
+            refused: AtomicBool::new(false),
         });
         let watching = inline.clone();
         let watcher = std::thread::Builder::new()
@@ -171,6 +199,23 @@ impl Inline {
         Some(slot)
     }
 
+    /// tokio refused to block in an inline call: every later call is handed off.
+    #[cold]
+    fn refused(&self) {
+        self.flags.0.blocking.store(true, Ordering::Relaxed);
+        if !self.refused.swap(true, Ordering::Relaxed) {
+            log(
+                Level::Warn,
+                format_args!(
+                    "the application blocked on tokio (Handle::block_on, or a blocking client \
+                     with a runtime of its own) on an I/O thread, where tokio forbids it: that \
+                     request failed, and every call now runs on the application threads \
+                     (ServerBuilder::run_inline(false) avoids the failure)"
+                ),
+            );
+        }
+    }
+
     #[cold]
     fn wake_watcher(&self) {
         if self.flags.0.watcher_asleep.swap(false, Ordering::SeqCst) {
@@ -189,13 +234,15 @@ impl Inline {
         let busy_looks = (BUSY_STUCK_AFTER.as_millis() / TICK.as_millis()) as u32;
         while !self.closed.load(Ordering::SeqCst) {
             let now = Instant::now();
-            if let Some(until) = blocking_until {
-                if now >= until && self.pool.any_stuck() {
+            if blocking_until.is_some_and(|until| now >= until) {
+                if self.pool.any_stuck() {
                     blocking_until = Some(now + BLOCKING_FOR);
-                } else if now >= until {
+                } else {
                     blocking_until = None;
-                    self.flags.0.blocking.store(false, Ordering::Relaxed);
-                    tracing::debug!("plain fn calls run inline again");
+                    if !self.refused.load(Ordering::Relaxed) {
+                        self.flags.0.blocking.store(false, Ordering::Relaxed);
+                        tracing::debug!("plain fn calls run inline again");
+                    }
                 }
             }
             let (mut blocked, mut long) = (false, false);
@@ -251,6 +298,9 @@ impl Drop for InlineCall<'_> {
     fn drop(&mut self) {
         self.slot.calls.store(self.calls + 2, Ordering::Release);
         self.inline.running.0.fetch_sub(1, Ordering::Release);
+        if REFUSED.replace(false) {
+            self.inline.refused();
+        }
     }
 }
 
