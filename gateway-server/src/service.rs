@@ -140,7 +140,10 @@ async fn answer<B: RequestBody>(
         environ.insert(key, value);
     }
 
-    let mut response = if shared.app.blocking() {
+    // An `async` application is called on the I/O thread, and so is a plain `fn` one while
+    // that is safe (see `inline.rs`).
+    let mut in_app = (None, None);
+    if shared.app.blocking() {
         let slot = if h2 {
             // One poll's pause before taking a thread (or calling inline): hyper looks for the
             // stream's RST_STREAM only when this future is pending, and an attacker's reset
@@ -158,30 +161,24 @@ async fn answer<B: RequestBody>(
             Some(_) if conn.requests.is_closed() => return Ok(server_error()),
             // Nothing above woke a task in this poll: none waits in this thread's LIFO slot
             // (which no other thread may take) while the call runs.
-            call @ Some(_) => {
-                let response = in_place(environ, fault, &conn, record, harakiri, (call, slot));
-                match response.await {
-                    Some(response) => response,
-                    None => return Ok(timed_out()),
-                }
-            }
+            call @ Some(_) => in_app = (call, slot),
             None => {
                 // A plain `fn` application that may block (a database, a file, a sleep) runs
                 // on the application pool, so a slow request never stalls the connections
                 // that share its I/O thread. Why a pool of our own and not `spawn_blocking`:
                 // see `pool.rs`.
-                match handed_off(environ, fault, &conn, record, harakiri, slot).await {
-                    Some(response) => response,
-                    None => return Ok(timed_out()),
-                }
+                let Some(mut response) =
+                    handed_off(environ, fault, &conn, record, harakiri, slot).await
+                else {
+                    return Ok(timed_out());
+                };
+                response.body_mut().keep_busy(busy);
+                return Ok(response);
             }
         }
-    } else {
-        // An `async` application is called here, on the I/O thread.
-        match in_place(environ, fault, &conn, record, harakiri, (None, None)).await {
-            Some(response) => response,
-            None => return Ok(timed_out()),
-        }
+    }
+    let Some(mut response) = in_place(environ, fault, &conn, record, harakiri, in_app).await else {
+        return Ok(timed_out());
     };
     response.body_mut().keep_busy(busy);
     Ok(response)
