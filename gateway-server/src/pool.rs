@@ -10,13 +10,13 @@
 //! |---|---|---|---|---|
 //! | (raw hyper, the floor) | 9,075 | 0.6 | 1.00 | - |
 //! | (`async fn` on the I/O thread) | 14,167 | 0.7 | 1.23-1.29 | stalls its I/O thread |
-//! | inline on the I/O thread (`run_inline`) | 13,208 | 0.15 | - | stalls every connection on its thread |
+//! | always inline on the I/O thread (the former forced `run_inline`) | 13,208 | 0.15 | - | stalls every connection on its thread |
 //! | `block_in_place` | - | - | (req/s ~0.4) | hands the thread's queue away on every call |
 //! | `spawn_blocking` (tokio's pool, up to 512 threads) | - | - | (req/s 0.39-0.48) | is isolated |
 //! | this pool, boxed job + oneshot (before) | 17,333 | 2.6 | 1.73-1.76 | is isolated |
 //! | this pool, one allocation per hand-off | 16,790 | 2.1-2.7 | see the README | is isolated |
 //! | the same, route made on the pool thread, `hand_off` inlined | 16,501 | 1.2-1.5 | - | is isolated |
-//! | inline while safe, else this pool (`inline.rs`, now) | see the README | | | holds one I/O thread, never the last, until seen (5-10 ms); later calls are isolated |
+//! | inline while safe, else this pool (`inline.rs`, now; busy machine: 17,966 on the pool the same hour) | 14,768 | 0.7 | 1.12 pinned, 1.35 unpinned (busy) | holds one I/O thread, never the last, until seen (5-10 ms); later calls are isolated |
 //!
 //! Under load (wrk, 64 connections) the hand-off is already batched: strace counts 0.03
 //! futex calls, 0.07 `sched_yield` and 0.09 `epoll_wait` per request. What it costs is about
