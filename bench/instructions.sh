@@ -20,7 +20,7 @@ CONNECTIONS=${1:-8}
 REQUESTS=${2:-1000}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 read -r -a ONLY <<<"${BENCH_ONLY:-hyper gateway-sync gateway-async gateway-routed}"
-declare -A BIN=([hyper]=hyper-hello [gateway-sync]=gateway-hello-sync
+declare -A BIN=([hyper]=hyper-hello [gateway-sync]=gateway-hello-sync [gateway-handoff]=gateway-hello-handoff
     [gateway-async]=gateway-hello-async [gateway-routed]=gateway-hello-routed
     [axum]=axum-hello [actix]=actix-hello)
 

@@ -71,11 +71,12 @@ HOST=127.0.0.1  # the only address this script ever talks to
 EXPECTED_BODY='<h1>Hello, Web!</h1>'
 
 # Run order within a section (raw hyper comes again at the end); label and binary name.
-LABELS=(gateway-sync gateway-logged gateway-routed gateway-async axum actix)
-H2_LABELS=(gateway-sync gateway-async axum actix) # the routed app adds nothing HTTP/2-specific
+LABELS=(gateway-sync gateway-handoff gateway-logged gateway-routed gateway-async axum actix)
+H2_LABELS=(gateway-sync gateway-handoff gateway-async axum actix) # the routed app adds nothing HTTP/2-specific
 declare -A BIN=(
     [hyper]=hyper-hello
     [gateway-sync]=gateway-hello-sync
+    [gateway-handoff]=gateway-hello-handoff
     [gateway-logged]=gateway-hello-logged
     [gateway-routed]=gateway-hello-routed
     [gateway-async]=gateway-hello-async
@@ -197,7 +198,7 @@ if cargo build --release -p gateway-bench >"$BUILD_LOG" 2>&1 &&
 else
     echo "  the full build failed; building each server on its own:"
     show_errors
-    for label in gateway-sync gateway-logged gateway-routed gateway-async; do
+    for label in gateway-sync gateway-handoff gateway-logged gateway-routed gateway-async; do
         if cargo build --release -p gateway-bench --bin "${BIN[$label]}" >>"$BUILD_LOG" 2>&1; then
             BUILT[$label]=1
         else

@@ -127,8 +127,8 @@ pub mod gateway_hello {
     }
 
     /// A server for `app` on `127.0.0.1:port`, with `BENCH_WORKERS` I/O threads if set, and
-    /// plain `fn` applications run on the I/O threads (`run_inline`) if `BENCH_INLINE=1`:
-    /// the measure of what handing calls to the application pool costs.
+    /// every plain `fn` call handed to the application threads (`run_inline(false)`) if
+    /// `BENCH_INLINE=0`: the measure of what the hand-off costs.
     pub fn server(app: impl gateway::Application, port: u16) -> std::io::Result<gateway::Server> {
         server_with(app, port, |builder| builder)
     }
@@ -143,8 +143,8 @@ pub mod gateway_hello {
         if let Some(n) = super::workers() {
             builder = builder.workers(n);
         }
-        if std::env::var("BENCH_INLINE").is_ok_and(|value| value == "1") {
-            builder = builder.run_inline(true);
+        if std::env::var("BENCH_INLINE").is_ok_and(|value| value == "0") {
+            builder = builder.run_inline(false);
         }
         configure(builder).build(app)
     }

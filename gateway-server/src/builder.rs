@@ -3,6 +3,7 @@
 
 use crate::access_log::{self, AccessLog, Format, Target};
 use crate::forwarded::{ProxyNet, TrustedProxies};
+use crate::inline::Inline;
 use crate::input::BodyLimits;
 use crate::limits;
 use crate::listeners::{Bound, Kind, Spec};
@@ -109,7 +110,7 @@ impl Default for ServerBuilder {
                 allow_connect: false,
                 panic_backtraces: false,
                 workers: None,
-                inline: false,
+                inline: true,
                 handle_signals: true,
                 error_log: ErrorLog::default(),
                 chmod_socket: None,
@@ -258,7 +259,9 @@ impl ServerBuilder {
     }
 
     /// Exactly `threads` application threads, started at once and never retired (gunicorn's
-    /// `--threads`), instead of a pool that grows and shrinks.
+    /// `--threads`), instead of a pool that grows and shrinks. Every call of a plain `fn`
+    /// application then runs on them (see [`run_inline`](Self::run_inline)): at most
+    /// `threads` calls at once.
     pub fn fixed_threads(mut self, threads: usize) -> Self {
         self.config.max_threads = threads.max(1);
         self.config.fixed_threads = true;
@@ -354,9 +357,14 @@ impl ServerBuilder {
         self
     }
 
-    /// Runs plain `fn` applications on the I/O threads instead of the application pool.
-    /// Only for applications that never block: one that does stalls every connection on
-    /// its thread.
+    /// Whether plain `fn` applications may run on the I/O threads while they do not block
+    /// (default true; never while a [`harakiri`](Self::harakiri) limit is set, nor with
+    /// [`fixed_threads`](Self::fixed_threads)). A call seen
+    /// to block has the next ones handed to the application threads for a while, and an
+    /// inline call never takes the last I/O thread: the runtime gets one more than
+    /// [`workers`](Self::workers) says. False hands every call to the application threads,
+    /// as for an application that calls tokio's `Handle::block_on` (which panics on an I/O
+    /// thread).
     pub fn run_inline(mut self, inline: bool) -> Self {
         self.config.inline = inline;
         self
@@ -447,15 +455,22 @@ impl ServerBuilder {
         let mut config = self.config;
         panics::install();
         config.error_log = panics::error_log(config.error_log);
-        let mut runtime = tokio::runtime::Builder::new_multi_thread();
-        runtime.enable_all().thread_name("gateway");
-        if let Some(workers) = config.workers {
-            runtime.worker_threads(workers);
-        }
-        let runtime = runtime.build()?;
         let workers = config
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        // Plain `fn` calls may run inline (see `inline.rs`): the runtime gets a spare I/O
+        // thread, since an inline call may never take the last one. Not beside a fixed pool:
+        // its size is the most calls at once the operator allows (gunicorn's `--threads`).
+        let inline =
+            config.inline && app.blocking() && config.harakiri.is_none() && !config.fixed_threads;
+        let mut runtime = tokio::runtime::Builder::new_multi_thread();
+        runtime.enable_all().thread_name("gateway");
+        if inline {
+            runtime.worker_threads(workers + 1);
+        } else if let Some(workers) = config.workers {
+            runtime.worker_threads(workers);
+        }
+        let runtime = runtime.build()?;
         let size = PoolSize {
             core: if config.fixed_threads {
                 config.max_threads
@@ -468,8 +483,9 @@ impl ServerBuilder {
         let pool = Pool::new(size, runtime.handle().clone());
         let shared = Arc::new(Shared {
             app: Arc::new(app),
+            inline: inline
+                .then(|| Inline::new(workers + 1, pool.clone(), runtime.handle().clone())),
             pool,
-            inline: config.inline,
             runtime: runtime.handle().clone(),
             body: config.body,
             send: config.send,

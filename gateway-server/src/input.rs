@@ -95,6 +95,11 @@ pub(crate) struct BodyFault(Option<Arc<AtomicU8>>);
 const FINISHED: u8 = 0x80;
 
 impl BodyFault {
+    /// Whether this watches nothing: the body was read whole (or there was none).
+    pub(crate) fn is_none(&self) -> bool {
+        self.0.is_none()
+    }
+
     pub(crate) fn get(&self) -> Option<BodyError> {
         BodyError::from_code(self.0.as_ref()?.load(Ordering::Acquire) & !FINISHED)
     }

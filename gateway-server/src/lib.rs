@@ -31,6 +31,7 @@ mod cli;
 mod connections;
 mod error;
 mod harakiri;
+mod inline;
 mod input;
 pub mod limits;
 mod listeners;

@@ -76,6 +76,7 @@ pub(crate) fn install() {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            crate::inline::note_panic(info);
             if !report(info) {
                 previous(info);
             }

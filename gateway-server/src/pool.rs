@@ -10,23 +10,30 @@
 //! |---|---|---|---|---|
 //! | (raw hyper, the floor) | 9,075 | 0.6 | 1.00 | - |
 //! | (`async fn` on the I/O thread) | 14,167 | 0.7 | 1.23-1.29 | stalls its I/O thread |
-//! | inline on the I/O thread (`run_inline`) | 13,208 | 0.15 | - | stalls every connection on its thread |
+//! | always inline on the I/O thread (the former forced `run_inline`) | 13,208 | 0.15 | - | stalls every connection on its thread |
 //! | `block_in_place` | - | - | (req/s ~0.4) | hands the thread's queue away on every call |
 //! | `spawn_blocking` (tokio's pool, up to 512 threads) | - | - | (req/s 0.39-0.48) | is isolated |
 //! | this pool, boxed job + oneshot (before) | 17,333 | 2.6 | 1.73-1.76 | is isolated |
 //! | this pool, one allocation per hand-off | 16,790 | 2.1-2.7 | see the README | is isolated |
-//! | the same, route made on the pool thread, `hand_off` inlined (now) | 16,501 | 1.2-1.5 | - | is isolated |
+//! | the same, route made on the pool thread, `hand_off` inlined | 16,501 | 1.2-1.5 | - | is isolated |
+//! | inline while safe, else this pool (`inline.rs`, now; busy machine: 17,966 on the pool the same hour) | 14,255 | 0.3 | 1.12 pinned, 1.35 unpinned (busy) | holds one I/O thread, never the last, until seen (5-10 ms); later calls are isolated |
 //!
 //! Under load (wrk, 64 connections) the hand-off is already batched: strace counts 0.03
 //! futex calls, 0.07 `sched_yield` and 0.09 `epoll_wait` per request. What it costs is about
-//! 3,600 instructions per request over running inline (queue, wake-ups, moving the request
-//! between threads) and the caches of two threads. Running inline would save that, but no
-//! way to do it safely fits tokio's multi-thread runtime: a worker blocked in a call keeps the
-//! task in its LIFO slot, an HTTP/2 connection's streams all wait on it, and with as many
-//! blocking calls as I/O threads (`tests/lifecycle.rs`) every connection stalls; tokio cannot
-//! move a blocked worker's tasks or add a worker, and a watchdog can only notice. Inline then
-//! needs a runtime layout of our own (current-thread runtimes per core, an acceptor that skips
-//! a loop stuck in a call and starts a spare one): not done, see issue 15.
+//! 3,000-3,600 instructions per request over running inline (queue, wake-ups, moving the
+//! request between threads) and the caches of two threads. An earlier note here held that no
+//! safe inline fits tokio's multi-thread runtime: a worker blocked in a call keeps the task in
+//! its LIFO slot, an HTTP/2 connection's streams wait on it, and with as many blocking calls
+//! as I/O threads every connection stalls. `inline.rs` answers each point: the runtime gets a
+//! spare I/O thread and an inline call never takes the last one (the rest of a blocked
+//! thread's queue is stolen by the others); the only poll that calls inline wakes no other
+//! task before the call (the HTTP/2 stream's `yield_now` comes first), so the LIFO slot is
+//! empty; an HTTP/2 stream is its own task, so its connection is never behind it; a watcher
+//! sees a call that blocks within 5-10 ms, even while it runs, from then on hands calls
+//! to this pool, and wakes another I/O thread to wait for the sockets (tokio lets one parked
+//! thread do that, and it may be the blocked one's turn). Left: a call that blocks less than
+//! a tick is not seen and holds its I/O thread that long; a task the call itself wakes (a
+//! tokio channel) waits in that thread's LIFO slot until it returns.
 //!
 //! tokio's pool grows to one thread per concurrent request and every handoff then wakes one
 //! of dozens of sleeping threads. A pool that keeps about one busy thread per core is fast,
@@ -184,6 +191,11 @@ impl Pool {
             self.inner.working(),
             self.inner.threads.load(Ordering::Relaxed),
         )
+    }
+
+    /// Whether a thread is blocked in a call (see `Inner::stuck`).
+    pub(crate) fn any_stuck(&self) -> bool {
+        self.inner.stuck() > 0
     }
 
     /// Stops the threads once they finish what they run.

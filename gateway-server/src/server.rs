@@ -120,6 +120,9 @@ impl Server {
             result
         });
         pool.close();
+        if let Some(inline) = &for_log.inline {
+            inline.close();
+        }
         runtime.shutdown_timeout(grace);
         if let Some(log) = &for_log.access_log {
             log.flush();

@@ -8,6 +8,7 @@ use crate::connections::{Busy, Requests};
 use crate::forwarded::TrustedProxies;
 use crate::handoff::{hand_off, Answer, Reply};
 use crate::harakiri::{self, Call, Deadline};
+use crate::inline::{Inline, InlineCall};
 use crate::input::{BodyError, BodyFault, BodyLimits, IncomingSource, ReadAhead, RequestBody};
 use crate::metrics::Metrics;
 use crate::pace::{Pace, PaceLimit};
@@ -38,8 +39,8 @@ pub(crate) struct Shared {
     pub(crate) app: Arc<dyn Application>,
     /// Where blocking applications and bodies run.
     pub(crate) pool: Pool,
-    /// Run blocking applications on the I/O thread (see `ServerBuilder::run_inline`).
-    pub(crate) inline: bool,
+    /// Where plain `fn` calls may run inline (see `inline.rs`); `None`: always on the pool.
+    pub(crate) inline: Option<Arc<Inline>>,
     pub(crate) runtime: Handle,
     pub(crate) body: BodyLimits,
     /// How slowly a client may take a streamed response before its connection is closed.
@@ -129,7 +130,7 @@ impl<F: FnOnce(Reply<'_>) + Send + 'static> Future for Serving<F> {
 // every response of an `async` application, to save bytes hyper holds only while it waits.
 #[allow(clippy::large_enum_variant)]
 enum Waiting<F: Send + 'static> {
-    /// Nothing: a refusal, or an `async` application's response made at once.
+    /// Nothing: a refusal, or a response made at once on the I/O thread.
     Now(Option<Response<ResponseBody>>),
     /// A plain `fn` application's call on the application pool.
     Thread(Answer<F>, Option<Busy>),
@@ -142,8 +143,20 @@ enum Waiting<F: Send + 'static> {
 /// An `async` application's call that is pending, and what its response needs.
 struct PendingCall {
     running: InApp<PendingExchange>,
-    fault: BodyFault,
+    answering: Answering,
+}
+
+/// What the response of a request needs besides its exchange.
+struct Answering {
     conn: Arc<PerConnection>,
+    fault: BodyFault,
+    /// When the request began (harakiri's clock starts there).
+    started: std::time::Instant,
+    /// harakiri's limit and what its log line names, when it is on.
+    harakiri: Option<harakiri::Limit>,
+    /// The HTTP/2 stream's application thread, held while a body that may block is pulled.
+    slot: Option<ThreadSlot>,
+    /// Counts the connection busy until the response is sent (see `connections.rs`).
     busy: Option<Busy>,
 }
 
@@ -165,8 +178,10 @@ impl<F: FnOnce(Reply<'_>) + Send + 'static> Future for Waiting<F> {
                     // The call returned: its response is sent from here, or its body pulled
                     // on the pool (the next turn of the loop waits for that).
                     let (exchange, route) = ready!(Pin::new(&mut call.running).poll(cx));
-                    let busy = call.busy.take();
-                    *this = send_in_place(exchange, &call.fault, &call.conn, route, busy);
+                    let Waiting::App(call) = std::mem::replace(this, Waiting::Now(None)) else {
+                        unreachable!("matched above")
+                    };
+                    *this = send_in_place(exchange, route, call.answering);
                 }
                 Waiting::Boxed(future) => return future.as_mut().poll(cx),
             }
@@ -185,8 +200,8 @@ fn kept_busy(
     response
 }
 
-/// Does what can be done at once: refusals, the environ, the call of an `async` application
-/// or the hand-off of a plain `fn` one.
+/// Does what can be done at once: refusals, the environ, the call of an application run on
+/// the I/O thread or the hand-off of a plain `fn` one.
 fn answer<B: RequestBody>(
     request: Request<B>,
     conn: Arc<PerConnection>,
@@ -241,8 +256,8 @@ async fn after_body<B: RequestBody>(
     response
 }
 
-/// Makes the environ and calls the application: a plain `fn` one on the application pool,
-/// an `async` one (or a plain one told to run inline) here.
+/// Makes the environ and calls the application: an `async` one here, on the I/O thread; a
+/// plain `fn` one through [`fn_call`].
 fn dispatch(
     head: http::request::Parts,
     input: Input,
@@ -271,99 +286,155 @@ fn dispatch(
     for (key, value) in extras.into_iter().flat_map(|extras| extras.0) {
         environ.insert(key, value);
     }
-    let started = record.started;
-    let busy = Some(busy);
-
-    if !shared.app.blocking() || shared.inline {
-        // An `async` application (or a blocking one told to run inline) is called here, on
-        // the I/O thread.
-        let route = Route::new(environ.method(), environ.uri(), shared.panic_backtraces);
-        let mut route = Some(route);
-        return match panics::enter(&mut route, || run(&*shared.app, environ)) {
-            Running::Ready(exchange) => send_in_place(exchange, &fault, &conn, route, busy),
-            Running::Pending(pending) => {
-                let running = panics::around(route, pending);
-                match harakiri {
-                    None => Waiting::App(PendingCall {
-                        running,
-                        fault,
-                        conn,
-                        busy,
-                    }),
-                    Some(limit) => Waiting::Boxed(Box::pin(async move {
-                        let metrics = &conn.shared.metrics;
-                        let Some((exchange, route)) =
-                            harakiri::limited(running, Some(&limit), started, metrics).await
-                        else {
-                            return timed_out();
-                        };
-                        // No plain `fn` job can be in what this gives.
-                        let sending: Waiting<fn(Reply<'_>)> =
-                            send_in_place(exchange, &fault, &conn, route, busy);
-                        sending.await
-                    })),
-                }
-            }
-        };
+    let blocking = shared.app.blocking();
+    let mut answering = Answering {
+        conn,
+        fault,
+        started: record.started,
+        harakiri,
+        slot: None,
+        busy: Some(busy),
+    };
+    if !blocking {
+        let (running, route) = call_here(environ, &answering.conn.shared, None);
+        return answered_here(running, route, answering);
     }
+    if h2 {
+        return Waiting::Boxed(Box::pin(async move {
+            // One poll's pause before taking a thread (or calling inline): hyper looks for
+            // the stream's RST_STREAM only when this future is pending, and an attacker's
+            // reset comes in the same packet as its request (a paced rapid reset).
+            tokio::task::yield_now().await;
+            answering.slot = Some(ThreadSlot::acquire(&answering.conn).await);
+            fn_call(environ, answering).await
+        }));
+    }
+    fn_call(environ, answering)
+}
 
-    // A plain `fn` application may block (a database, a file, a sleep): it runs on the
+/// A plain `fn` application's call: inline on this I/O thread while that is safe (see
+/// `inline.rs`), else on the application pool.
+fn fn_call(
+    environ: Environ,
+    answering: Answering,
+) -> Waiting<impl FnOnce(Reply<'_>) + Send + 'static> {
+    let shared = &answering.conn.shared;
+    // Inline only with the body in memory: reading the rest from the network blocks. (A
+    // temporary: the call it may hold ends with the `match`.)
+    match (shared.inline.as_ref())
+        .filter(|_| answering.fault.is_none())
+        .and_then(|inline| inline.enter())
+    {
+        Some(_) if answering.conn.requests.is_closed() => {
+            return Waiting::Now(Some(server_error()));
+        }
+        // Nothing above woke a task in this poll: none waits in this thread's LIFO slot
+        // (which no other thread may take) while the call runs.
+        call @ Some(_) => {
+            let (running, route) = call_here(environ, shared, call);
+            return answered_here(running, route, answering);
+        }
+        None => {}
+    }
+    // A plain `fn` application that may block (a database, a file, a sleep) runs on the
     // application pool, so a slow request never stalls the connections that share its I/O
     // thread. Why a pool of our own and not `spawn_blocking`: see `pool.rs`.
-    let for_pool = conn.clone();
-    let call = (harakiri.as_ref()).map(|_| Call::new(shared.metrics.clone(), started));
-    let called = call.clone();
-    let backtraces = shared.panic_backtraces;
-    let job = move |slot: Option<ThreadSlot>| {
-        move |reply: Reply<'_>| {
-            let _slot = slot;
-            let _returned = called.map(Returned);
-            if reply.is_closed() || for_pool.requests.is_closed() {
-                return; // the client is gone (connection closed, stream reset): never call the app
-            }
-            // The route is made here, on the pool thread: it never travels with the job.
-            let route = Route::new(environ.method(), environ.uri(), backtraces);
-            route.enter(|| {
-                let exchange = match run(&*for_pool.shared.app, environ) {
-                    Running::Ready(exchange) => exchange,
-                    Running::Pending(pending) => Handle::current().block_on(pending),
-                };
-                send_from_thread(exchange, &fault, reply, &for_pool);
-            });
-            panics::flush_unclaimed();
-        }
+    let Answering {
+        conn,
+        fault,
+        started,
+        harakiri,
+        slot,
+        mut busy,
+    } = answering;
+    let call = (harakiri.as_ref()).map(|_| Call::new(conn.shared.metrics.clone(), started));
+    let Some(answer) = to_pool(environ, fault, &conn, call.clone(), slot) else {
+        return Waiting::Now(Some(overloaded()));
     };
-    if !h2 && harakiri.is_none() {
-        let (job, answer) = hand_off(job(None));
-        if shared.pool.spawn(job).is_err() {
-            return Waiting::Now(Some(overloaded()));
-        }
-        return Waiting::Thread(answer, busy);
+    match harakiri.zip(call) {
+        None => Waiting::Thread(answer, busy),
+        Some((harakiri, call)) => Waiting::Boxed(Box::pin(async move {
+            match within(answer, call, harakiri, started).await {
+                Some(response) => kept_busy(response, &mut busy),
+                None => timed_out(),
+            }
+        })),
     }
+}
+
+/// Calls the application on this I/O thread; `call` (an inline call of a plain `fn`) ends
+/// when it returns.
+fn call_here(
+    environ: Environ,
+    shared: &Shared,
+    call: Option<InlineCall<'_>>,
+) -> (Running, Option<Route>) {
+    let route = Route::new(environ.method(), environ.uri(), shared.panic_backtraces);
+    let mut route = Some(route);
+    let running = panics::enter(&mut route, || run(&*shared.app, environ));
+    drop(call);
+    (running, route)
+}
+
+/// What follows a call made on this I/O thread: its response at once, or once its pending
+/// future (an `async` application's) is done, within harakiri's limit when it is on.
+fn answered_here<F: Send + 'static>(
+    running: Running,
+    route: Option<Route>,
+    mut answering: Answering,
+) -> Waiting<F> {
+    let pending = match running {
+        Running::Ready(exchange) => return send_in_place(exchange, route, answering),
+        Running::Pending(pending) => pending,
+    };
+    let running = panics::around(route, pending);
+    let Some(limit) = answering.harakiri.take() else {
+        return Waiting::App(PendingCall { running, answering });
+    };
     Waiting::Boxed(Box::pin(async move {
-        let slot = if h2 {
-            // One poll's pause before taking a thread: hyper looks for the stream's
-            // RST_STREAM only when this future is pending, and an attacker's reset comes in
-            // the same packet as its request (a paced rapid reset).
-            tokio::task::yield_now().await;
-            Some(ThreadSlot::acquire(&conn).await)
-        } else {
-            None
+        let metrics = &answering.conn.shared.metrics;
+        let limited = harakiri::limited(running, Some(&limit), answering.started, metrics);
+        let Some((exchange, route)) = limited.await else {
+            return timed_out();
         };
-        let (job, answer) = hand_off(job(slot));
-        if conn.shared.pool.spawn(job).is_err() {
-            return overloaded();
-        }
-        let mut busy = busy;
-        let response = match harakiri.zip(call) {
-            None => answer.await.unwrap_or_else(server_error),
-            Some((harakiri, call)) => match within(answer, call, harakiri, started).await {
-                Some(response) => response,
-                None => return timed_out(),
-            },
-        };
-        kept_busy(response, &mut busy)
+        // No plain `fn` job can be in what this gives.
+        let sending: Waiting<fn(Reply<'_>)> = send_in_place(exchange, route, answering);
+        sending.await
     }))
+}
+
+/// Hands a plain `fn` application's call to the application pool; its answer, or `None`
+/// when the pool's queue is full.
+// Inlined, as `hand_off` is: the closure is built where the allocation is filled from.
+#[inline(always)]
+fn to_pool(
+    environ: Environ,
+    fault: BodyFault,
+    conn: &Arc<PerConnection>,
+    called: Option<Call>,
+    slot: Option<ThreadSlot>,
+) -> Option<Answer<impl FnOnce(Reply<'_>) + Send + 'static>> {
+    let for_pool = conn.clone();
+    let backtraces = conn.shared.panic_backtraces;
+    let (job, answer) = hand_off(move |reply: Reply<'_>| {
+        let _slot = slot;
+        let _returned = called.map(Returned);
+        if reply.is_closed() || for_pool.requests.is_closed() {
+            return; // the client is gone (connection closed, stream reset): never call the app
+        }
+        // The route is made here, on the pool thread: it never travels with the job.
+        let route = Route::new(environ.method(), environ.uri(), backtraces);
+        route.enter(|| {
+            let exchange = match run(&*for_pool.shared.app, environ) {
+                Running::Ready(exchange) => exchange,
+                Running::Pending(pending) => Handle::current().block_on(pending),
+            };
+            send_from_thread(exchange, &fault, reply, &for_pool);
+        });
+        panics::flush_unclaimed();
+    });
+    conn.shared.pool.spawn(job).ok()?;
+    Some(answer)
 }
 
 /// The response of a blocking call, if it starts within harakiri's limit (else the call is
@@ -449,18 +520,24 @@ impl Drop for ThreadSlot {
 }
 
 /// Sends a response from the I/O thread; a body that may block is pulled on the application
-/// pool instead (boxed: an `async` application's streamed body is the rare case).
+/// pool instead (boxed: a streamed body made on the I/O thread is the rare case).
 fn send_in_place<F: Send + 'static>(
     mut exchange: Exchange,
-    fault: &BodyFault,
-    conn: &Arc<PerConnection>,
     route: Option<Route>,
-    mut busy: Option<Busy>,
+    answering: Answering,
 ) -> Waiting<F> {
+    let Answering {
+        conn,
+        fault,
+        slot,
+        mut busy,
+        ..
+    } = answering;
     if !exchange.is_in_memory() {
+        panics::flush_unclaimed();
         let for_pool = conn.clone();
-        let fault = fault.clone();
         let (job, answer) = hand_off(move |reply: Reply<'_>| {
+            let _slot = slot;
             let mut route = route;
             panics::enter(&mut route, || {
                 send_from_thread(exchange, &fault, reply, &for_pool)
@@ -474,7 +551,7 @@ fn send_in_place<F: Send + 'static>(
             kept_busy(answer.await.unwrap_or_else(server_error), &mut busy)
         }));
     }
-    let start = checked(exchange.start(), fault, conn);
+    let start = checked(exchange.start(), &fault, &conn);
     let rest = if start.complete {
         Rest::Done
     } else {
