@@ -153,27 +153,14 @@ fn many_sleeping_calls_on_a_fresh_server_all_finish_in_about_one_sleep_and_fast_
     let addr = server.addr;
     let (done_tx, done_rx) = mpsc::channel();
     let started = Instant::now();
-    let slow: Vec<_> = (0..SLEEPERS)
-        .map(|i| {
-            let done = done_tx.clone();
-            std::thread::spawn(move || {
-                let reply = get(addr, &format!("/sleep{i}"));
-                done.send("slow").unwrap();
-                reply
-            })
-        })
-        .collect();
+    let slow = get_each(
+        addr,
+        (0..SLEEPERS).map(|i| format!("/sleep{i}")),
+        "slow",
+        &done_tx,
+    );
     std::thread::sleep(Duration::from_millis(100));
-    let fast: Vec<_> = (0..50)
-        .map(|i| {
-            let done = done_tx.clone();
-            std::thread::spawn(move || {
-                let reply = get(addr, &format!("/fast{i}"));
-                done.send("fast").unwrap();
-                reply
-            })
-        })
-        .collect();
+    let fast = get_each(addr, (0..50).map(|i| format!("/fast{i}")), "fast", &done_tx);
     for handle in fast {
         assert_eq!(handle.join().unwrap().status, 200);
     }

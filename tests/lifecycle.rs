@@ -45,27 +45,20 @@ fn a_blocking_app_does_not_delay_other_requests() {
     });
     let addr = server.addr;
     let (done_tx, done_rx) = mpsc::channel();
-    let slow_done = done_tx.clone();
-    let slow = std::thread::spawn(move || {
-        let reply = get(addr, "/slow");
-        slow_done.send("slow").unwrap();
-        reply
-    });
+    let slow = get_each(addr, ["/slow".to_owned()], "slow", &done_tx);
     std::thread::sleep(Duration::from_millis(50));
-    let fast: Vec<_> = (0..100)
-        .map(|i| {
-            let done = done_tx.clone();
-            std::thread::spawn(move || {
-                let reply = get(addr, &format!("/fast{i}"));
-                done.send("fast").unwrap();
-                reply
-            })
-        })
-        .collect();
+    let fast = get_each(
+        addr,
+        (0..100).map(|i| format!("/fast{i}")),
+        "fast",
+        &done_tx,
+    );
     for handle in fast {
         assert_eq!(handle.join().unwrap().status, 200);
     }
-    assert_eq!(slow.join().unwrap().text(), "/slow");
+    for handle in slow {
+        assert_eq!(handle.join().unwrap().text(), "/slow");
+    }
     let order: Vec<_> = done_rx.try_iter().collect();
     assert_eq!(order.len(), 101);
     assert_eq!(
@@ -92,27 +85,19 @@ fn as_many_blocking_calls_as_io_threads_do_not_delay_other_requests() {
     );
     let addr = server.addr;
     let (done_tx, done_rx) = mpsc::channel();
-    let slow: Vec<_> = (0..IO_THREADS)
-        .map(|i| {
-            let done = done_tx.clone();
-            std::thread::spawn(move || {
-                let reply = get(addr, &format!("/slow{i}"));
-                done.send("slow").unwrap();
-                reply
-            })
-        })
-        .collect();
+    let slow = get_each(
+        addr,
+        (0..IO_THREADS).map(|i| format!("/slow{i}")),
+        "slow",
+        &done_tx,
+    );
     std::thread::sleep(Duration::from_millis(100));
-    let fast: Vec<_> = (0..100)
-        .map(|i| {
-            let done = done_tx.clone();
-            std::thread::spawn(move || {
-                let reply = get(addr, &format!("/fast{i}"));
-                done.send("fast").unwrap();
-                reply
-            })
-        })
-        .collect();
+    let fast = get_each(
+        addr,
+        (0..100).map(|i| format!("/fast{i}")),
+        "fast",
+        &done_tx,
+    );
     for handle in fast {
         assert_eq!(handle.join().unwrap().status, 200);
     }

@@ -182,6 +182,27 @@ pub fn get(addr: SocketAddr, path: &str) -> Reply {
     send(addr, request("GET", path, ""))
 }
 
+/// `GET` of each of `paths`, each on a thread of its own and a fresh connection; each thread
+/// sends `tag` to `done` when its reply came (the order in which requests finished).
+pub fn get_each(
+    addr: SocketAddr,
+    paths: impl IntoIterator<Item = String>,
+    tag: &'static str,
+    done: &std::sync::mpsc::Sender<&'static str>,
+) -> Vec<std::thread::JoinHandle<Reply>> {
+    paths
+        .into_iter()
+        .map(|path| {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                let reply = get(addr, &path);
+                done.send(tag).unwrap();
+                reply
+            })
+        })
+        .collect()
+}
+
 /// A request with a `Host` header and `body`.
 pub fn request(method: &str, path: &str, body: impl Into<Bytes>) -> http::Request<Full<Bytes>> {
     http::Request::builder()
