@@ -12,7 +12,8 @@
 # - switches: runs it natively, sends the same load, and divides the growth of the context
 #   switches of all its threads (voluntary + involuntary, /proc/PID/task/*/status) by the
 #   requests: each cross-thread hand-off that parks a thread shows up here.
-# Needs valgrind; builds with `cargo build --release -p gateway-bench` and `-p gateway-bench-peers`. BENCH_WORKERS is
+# BENCH_H2=1: the same over HTTP/2 (h2c, h2load -m 10 streams per connection).
+# Needs valgrind (and h2load for BENCH_H2); builds with `cargo build --release -p gateway-bench` and `-p gateway-bench-peers`. BENCH_WORKERS is
 # passed to the servers as for run.sh.
 set -euo pipefail
 
@@ -45,11 +46,17 @@ switches() { # all threads of $1
     cat /proc/"$1"/task/*/status 2>/dev/null |
         awk '/^(non)?voluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }'
 }
-load() { "$TARGET/fixed-load" "$1" "$2" "$3"; }
+load() { # port connections requests-per-connection
+    if [[ -n ${BENCH_H2:-} ]]; then
+        h2load -n $(($2 * $3)) -c "$2" -m 10 "http://127.0.0.1:$1/" >/dev/null
+    else
+        "$TARGET/fixed-load" "$1" "$2" "$3"
+    fi
+}
 
 total=$((CONNECTIONS * REQUESTS))
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# $CONNECTIONS connections x $REQUESTS keep-alive requests; workers: ${BENCH_WORKERS:-default}"
+echo "# $CONNECTIONS connections x $REQUESTS keep-alive requests${BENCH_H2:+ over h2c, 10 streams at once}; workers: ${BENCH_WORKERS:-default}"
 printf '%-16s %12s %12s\n' server instr/req switches/req
 for label in "${ONLY[@]}"; do
     bin=$TARGET/${BIN[$label]}

@@ -172,3 +172,23 @@ for label in "${LABELS[@]}"; do
     rps=$(col 3)
     printf '| %-17s | %10.0f | %8s | %8s | %12s | %9s | %8.2f |\n' "$label" "$rps" "$(col 4)" "$(col 5)" "$(col 6)" "$(col 7)" "$(awk -v a="$rps" -v b="$hyper_rps" 'BEGIN {print a / b}')"
 done
+
+# Each gateway-python flavour against granian-2 and the slowest-to-beat others, as the median of
+# per-round ratios (both ran in the same round, a minute apart at most): the machine's speed
+# drifts between rounds, and a ratio of medians would mix rounds.
+if grep -q $'\tgranian-2\t' "$results"; then
+    echo
+    echo "per-round ratios, median (min-max) of $ROUNDS rounds: req/s over the other server's, CPU µs/req over the other's"
+    ratio() { # label other column
+        awk -F'\t' -v l="$1" -v o="$2" -v c="$3" '$2 == l {a[$1] = $c} $2 == o {b[$1] = $c}
+            END {for (r in a) if (r in b && b[r] > 0) print a[r] / b[r]}' "$results" | sort -g |
+            awk '{ v[NR] = $1 } END { if (NR) printf "%.2f (%.2f-%.2f)", v[int((NR + 1) / 2)], v[1], v[NR]; else printf "-" }'
+    }
+    for label in "${LABELS[@]}"; do
+        [[ $label == gateway-python-* ]] || continue
+        for other in granian-2 uwsgi gunicorn; do
+            grep -q $'\t'"$other"$'\t' "$results" || continue
+            echo "$label / $other: req/s $(ratio "$label" "$other" 3), CPU/req $(ratio "$label" "$other" 6)"
+        done
+    done
+fi

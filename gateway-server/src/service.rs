@@ -136,6 +136,8 @@ enum Waiting<F: Send + 'static> {
     Thread(Answer<F>, Option<Busy>),
     /// An `async` application's pending call, polled here on the I/O thread.
     App(PendingCall),
+    /// A plain `fn` application's call on an HTTP/2 stream, made at the first poll.
+    Stream(Option<(Environ, Answering)>),
     /// One of the rare ways.
     Boxed(Pin<Box<dyn Future<Output = Response<ResponseBody>> + Send>>),
 }
@@ -152,8 +154,9 @@ struct Answering {
     fault: BodyFault,
     /// When the request began (harakiri's clock starts there).
     started: std::time::Instant,
-    /// harakiri's limit and what its log line names, when it is on.
-    harakiri: Option<harakiri::Limit>,
+    /// harakiri's limit and what its log line names, when it is on (boxed: 128 bytes that
+    /// every request's future would carry, and move, for a setting that is off by default).
+    harakiri: Option<Box<harakiri::Limit>>,
     /// The HTTP/2 stream's application thread, held while a body that may block is pulled.
     slot: Option<ThreadSlot>,
     /// Counts the connection busy until the response is sent (see `connections.rs`).
@@ -182,6 +185,10 @@ impl<F: FnOnce(Reply<'_>) + Send + 'static> Future for Waiting<F> {
                         unreachable!("matched above")
                     };
                     *this = send_in_place(exchange, route, call.answering);
+                }
+                Waiting::Stream(call) => {
+                    let (environ, answering) = call.take().expect("polled once");
+                    *this = stream_call(environ, answering);
                 }
                 Waiting::Boxed(future) => return future.as_mut().poll(cx),
             }
@@ -257,7 +264,8 @@ async fn after_body<B: RequestBody>(
 }
 
 /// Makes the environ and calls the application: an `async` one here, on the I/O thread; a
-/// plain `fn` one through [`fn_call`].
+/// plain `fn` one inline or on the pool ([`inline_call`], [`pool_call`]; over HTTP/2 in the
+/// stream's own task, [`stream_call`]).
 fn dispatch(
     head: http::request::Parts,
     input: Input,
@@ -278,7 +286,7 @@ fn dispatch(
     // What harakiri logs (reference counts, paid only when it is on).
     let harakiri = shared
         .harakiri
-        .map(|limit| (limit, head.method.clone(), head.uri.clone()));
+        .map(|limit| Box::new((limit, head.method.clone(), head.uri.clone())));
     let mut environ = Environ::new(head, connection, input);
     if conn.https {
         environ.insert("HTTPS", "on");
@@ -287,7 +295,7 @@ fn dispatch(
         environ.insert(key, value);
     }
     let blocking = shared.app.blocking();
-    let mut answering = Answering {
+    let answering = Answering {
         conn,
         fault,
         started: record.started,
@@ -300,24 +308,48 @@ fn dispatch(
         return answered_here(running, route, answering);
     }
     if h2 {
-        return Waiting::Boxed(Box::pin(async move {
-            // One poll's pause before taking a thread (or calling inline): hyper looks for
-            // the stream's RST_STREAM only when this future is pending, and an attacker's
-            // reset comes in the same packet as its request (a paced rapid reset).
-            tokio::task::yield_now().await;
-            answering.slot = Some(ThreadSlot::acquire(&answering.conn).await);
-            fn_call(environ, answering).await
-        }));
+        // hyper calls this in the connection's task: the call waits for the stream's own
+        // task (the future's first poll), so a call that blocks stalls no other stream.
+        return Waiting::Stream(Some((environ, answering)));
     }
-    fn_call(environ, answering)
+    match inline_call(environ, answering) {
+        Ok(answered) => answered,
+        Err((environ, answering)) => pool_call(environ, answering),
+    }
 }
 
-/// A plain `fn` application's call: inline on this I/O thread while that is safe (see
-/// `inline.rs`), else on the application pool.
-fn fn_call(
+/// A plain `fn` application's call on an HTTP/2 stream, in the stream's task. Every call
+/// holds one of the connection's thread slots (a body it returns may be pulled on a thread
+/// with it). With a slot free at once, the call is made inline while that is safe, as an
+/// `async` application's first poll is made at once; else it goes to the pool after a
+/// pause.
+fn stream_call<F: Send + 'static>(environ: Environ, mut answering: Answering) -> Waiting<F> {
+    answering.slot = ThreadSlot::try_acquire(&answering.conn);
+    let (environ, mut answering) = match answering.slot {
+        Some(_) => match inline_call(environ, answering) {
+            Ok(answered) => return answered,
+            Err(parts) => parts,
+        },
+        None => (environ, answering),
+    };
+    Waiting::Boxed(Box::pin(async move {
+        // One poll's pause before taking a thread: hyper looks for the stream's RST_STREAM
+        // only when this future is pending, and an attacker's reset comes in the same
+        // packet as its request (a paced rapid reset): a reset stream never holds a thread.
+        tokio::task::yield_now().await;
+        if answering.slot.is_none() {
+            answering.slot = Some(ThreadSlot::acquire(&answering.conn).await);
+        }
+        pool_call(environ, answering).await
+    }))
+}
+
+/// A plain `fn` application's call inline on this I/O thread, when that is safe (see
+/// `inline.rs`); else the environ and the rest, given back for the pool.
+fn inline_call<F: Send + 'static>(
     environ: Environ,
     answering: Answering,
-) -> Waiting<impl FnOnce(Reply<'_>) + Send + 'static> {
+) -> Result<Waiting<F>, (Environ, Answering)> {
     let shared = &answering.conn.shared;
     // Inline only with the body in memory: reading the rest from the network blocks. (A
     // temporary: the call it may hold ends with the `match`.)
@@ -326,16 +358,24 @@ fn fn_call(
         .and_then(|inline| inline.enter())
     {
         Some(_) if answering.conn.requests.is_closed() => {
-            return Waiting::Now(Some(server_error()));
+            return Ok(Waiting::Now(Some(server_error())));
         }
         // Nothing above woke a task in this poll: none waits in this thread's LIFO slot
         // (which no other thread may take) while the call runs.
         call @ Some(_) => {
             let (running, route) = call_here(environ, shared, call);
-            return answered_here(running, route, answering);
+            return Ok(answered_here(running, route, answering));
         }
         None => {}
     }
+    Err((environ, answering))
+}
+
+/// A plain `fn` application's call on the application pool.
+fn pool_call(
+    environ: Environ,
+    answering: Answering,
+) -> Waiting<impl FnOnce(Reply<'_>) + Send + 'static> {
     // A plain `fn` application that may block (a database, a file, a sleep) runs on the
     // application pool, so a slow request never stalls the connections that share its I/O
     // thread. Why a pool of our own and not `spawn_blocking`: see `pool.rs`.
@@ -354,7 +394,7 @@ fn fn_call(
     match harakiri.zip(call) {
         None => Waiting::Thread(answer, busy),
         Some((harakiri, call)) => Waiting::Boxed(Box::pin(async move {
-            match within(answer, call, harakiri, started).await {
+            match within(answer, call, *harakiri, started).await {
                 Some(response) => kept_busy(response, &mut busy),
                 None => timed_out(),
             }
@@ -393,7 +433,7 @@ fn answered_here<F: Send + 'static>(
     };
     Waiting::Boxed(Box::pin(async move {
         let metrics = &answering.conn.shared.metrics;
-        let limited = harakiri::limited(running, Some(&limit), answering.started, metrics);
+        let limited = harakiri::limited(running, Some(&*limit), answering.started, metrics);
         let Some((exchange, route)) = limited.await else {
             return timed_out();
         };
@@ -505,6 +545,13 @@ async fn read_body<B: RequestBody>(
 struct ThreadSlot(Arc<PerConnection>);
 
 impl ThreadSlot {
+    /// A slot if one is free now.
+    fn try_acquire(conn: &Arc<PerConnection>) -> Option<Self> {
+        let permit = conn.app_threads.try_acquire().ok()?;
+        permit.forget();
+        Some(Self(conn.clone()))
+    }
+
     async fn acquire(conn: &Arc<PerConnection>) -> Self {
         if let Ok(permit) = conn.app_threads.acquire().await {
             permit.forget();
@@ -581,7 +628,7 @@ fn send_from_thread(
         return;
     }
     let (chunk_tx, chunk_rx) = mpsc::channel(crate::limits::STREAM_BUFFER_CHUNKS);
-    if !reply.send(respond(start, Rest::Streamed(chunk_rx))) {
+    if !reply.send(respond(start, Rest::Streamed(chunk_rx, None))) {
         return;
     }
     let mut pace = Pace::new(conn.shared.send);
