@@ -16,6 +16,12 @@
 # busy (utime + stime of the server process from /proc over the run). The table shows the
 # median of the rounds; every round is printed as it ends, with the load average.
 #
+# Then, with valgrind installed, what holds on a busy machine: user-space instructions per
+# request (callgrind, as bench/instructions.sh counts them) of each build with --threads 1
+# --io-threads 1, `hello` for 8 connections x 1000 keep-alive requests, `cpu` for 8 x 25,
+# after a warm-up, through bench's `fixed-load` client (built here with cargo). Both
+# applications answer fixed-load's `<h1>Hello, Web!</h1>`.
+#
 # Only ever talks to 127.0.0.1. Every server it starts it stops by PID, also on Ctrl-C.
 set -euo pipefail
 export LC_ALL=C
@@ -34,13 +40,13 @@ def application(environ, start_response):
     n = 0
     for i in range(LOOP):
         n += i * i
-    start_response('200 OK', [('Content-Type', 'text/plain')])
-    return [b'%d' % n]
+    start_response('200 OK', [('Content-Type', 'text/html')])
+    return [b'<h1>Hello, Web!</h1>' if n else b'']
 PY
 cat >"$work/hello_bench.py" <<'PY'
 def application(environ, start_response):
     start_response('200 OK', [('Content-Type', 'text/html')])
-    body = '<h1>Hello, %s!<h1>' % (environ['PATH_INFO'][1:] or 'Web')
+    body = '<h1>Hello, %s!</h1>' % (environ['PATH_INFO'][1:] or 'Web')
     return [body.encode('utf-8')]
 PY
 
@@ -119,4 +125,33 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for label in "${LABELS[@]}"; do
     col() { awk -F'\t' -v l="$label" -v c="$1" '$2 == l {print $c}' "$results" | median; }
     printf '| %-16s | %10.0f | %12s | %11s |\n' "$label" "$(col 3)" "$(col 4)" "$(col 5)"
+done
+
+command -v valgrind >/dev/null || exit 0
+cargo build --release -q -p gateway-bench --bin fixed-load
+fixed_load=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release/fixed-load
+echo
+echo "instructions per request (callgrind, user space), --threads 1 --io-threads 1; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+printf '| %-8s | %12s | %12s |\n' build hello cpu
+printf '|%s|%s|%s|\n' "----------" "--------------" "--------------"
+for build in "${!BIN[@]}"; do
+    row=()
+    for app in hello:1000 cpu:25; do
+        port=$(free_port)
+        valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p" "${BIN[$build]}" --http "$HOST:$port" \
+            --wsgi-file "$work/${app%:*}_bench.py" --threads 1 --io-threads 1 --disable-access-log \
+            >"$work/cg.log" 2>&1 &
+        server_pid=$!
+        for _ in $(seq 600); do (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null && break; sleep 0.1; done
+        "$fixed_load" "$port" 8 $((${app#*:} / 5))
+        callgrind_control -z "$server_pid" >/dev/null 2>&1
+        "$fixed_load" "$port" 8 "${app#*:}"
+        callgrind_control -d "$server_pid" >/dev/null 2>&1
+        stop_server
+        # The dump made by -d is the one with a ".1" suffix (the exit writes the plain one).
+        row+=("$(awk -v n=$((8 * ${app#*:})) '/^(summary|totals):/ { printf "%.0f", $2 / n; exit }' "$work"/cg.*.1)")
+        rm -f "$work"/cg.*
+    done
+    printf '| %-8s | %12s | %12s |\n' "$build" "${row[0]}" "${row[1]}"
 done
