@@ -33,7 +33,11 @@ impl PythonApp {
         let loaded = interpreter::load(&options)?;
         gateway_core::host::log(
             gateway_core::host::Level::Info,
-            format_args!("loaded {} ({threads} interpreter threads)", loaded.name),
+            format_args!(
+                "loaded {} ({threads} interpreter threads{})",
+                loaded.name,
+                Python::attach(interpreter::gil_note)
+            ),
         );
         if options.py_autoreload {
             crate::autoreload::watch();

@@ -107,6 +107,27 @@ pub(crate) fn describe(sys: &Bound<'_, PyModule>) -> String {
     )
 }
 
+/// What the start-up log says of the GIL, after the application's imports: nothing on a
+/// Python built with one; on a free-threaded build (3.13t), whether it is still off. Importing
+/// an extension module that does not declare free-threading support turns it back on for the
+/// whole process (Python warns with a `RuntimeWarning`), and so does `PYTHON_GIL=1`.
+pub(crate) fn gil_note(py: Python<'_>) -> &'static str {
+    if !cfg!(Py_GIL_DISABLED) {
+        return "";
+    }
+    let enabled = py
+        .import("sys")
+        .and_then(|sys| sys.call_method0("_is_gil_enabled"))
+        .and_then(|enabled| enabled.extract::<bool>());
+    match enabled {
+        Ok(false) => ", free-threaded Python, GIL disabled: they run Python in parallel",
+        _ => {
+            ", free-threaded Python but the GIL is enabled (PYTHON_GIL=1, or an extension \
+             module without free-threading support): they take turns"
+        }
+    }
+}
+
 /// Makes the virtualenv's packages importable, as its own `python` would: its site-packages
 /// through `site.addsitedir` (which also runs its `.pth` files), and `sys.prefix` set to it.
 fn add_virtualenv(py: Python<'_>, sys: &Bound<'_, PyModule>, venv: &Path) -> Result<(), LoadError> {
@@ -114,13 +135,22 @@ fn add_virtualenv(py: Python<'_>, sys: &Bound<'_, PyModule>, venv: &Path) -> Res
         .getattr("version_info")
         .and_then(|v| Ok((v.get_item(0)?.extract()?, v.get_item(1)?.extract()?)))
         .map_err(|e| LoadError::python(py, "cannot read sys.version_info", e))?;
+    // `lib/python3.13t` on a free-threaded build (`sys.abiflags` holds its `t`), as
+    // sysconfig's `{abi_thread}` spells it.
+    let thread = match sys
+        .getattr("abiflags")
+        .and_then(|flags| flags.extract::<String>())
+    {
+        Ok(flags) if flags.contains('t') => "t",
+        _ => "",
+    };
     let site = venv
         .join("lib")
-        .join(format!("python{}.{}", version.0, version.1))
+        .join(format!("python{}.{}{thread}", version.0, version.1))
         .join("site-packages");
     if !site.is_dir() {
         return Err(LoadError(format!(
-            "the virtualenv {} has no {}: is it a virtualenv of Python {}.{}, the Python this \
+            "the virtualenv {} has no {}: is it a virtualenv of Python {}.{}{thread}, the Python this \
              binary was built for?",
             venv.display(),
             site.display(),

@@ -13,6 +13,8 @@ use std::path::PathBuf;
 /// request 0.36-0.54 with 1 thread, 0.20-0.85 with 2, 0.73-1.22 with 4, and on a quiet
 /// machine (2026-11-29) 2 threads answered the most requests (39.0k/s against 37.9k with
 /// 1 and 35.6k with 4). Each thread past the first is another to hand the GIL to.
+/// On a free-threaded Python the threads run Python in parallel, and 2 is also this
+/// machine's core count: the default stays (docs/python.md, "Free-threaded Python").
 pub(crate) const DEFAULT_THREADS: &str = "2";
 
 /// The Python options.

@@ -46,9 +46,7 @@ impl StartResponse {
                 return Err(PyErr::from_value(info.get_item(1)?));
             }
         } else if this.called.load(Ordering::Relaxed) {
-            return Err(PyAssertionError::new_err(
-                "start_response() called a second time without exc_info",
-            ));
+            return Err(second_call());
         }
         let status = status
             .cast::<PyString>()
@@ -72,8 +70,11 @@ impl StartResponse {
             // Django writes `Set-Cookie` values with a leading space: trim, do not refuse.
             headers.push((name.to_str()?, value.to_str()?.trim_matches([' ', '\t'])));
         }
-        this.called.store(true, Ordering::Relaxed);
+        // Checked again, and set, in one atomic step: on a free-threaded Python two threads
+        // of the application may call at once, and only one of them is the first call.
+        let first = !this.called.swap(true, Ordering::Relaxed);
         match exc_info {
+            None if !first => return Err(second_call()),
             Some(info) => {
                 let error = info.get_item(1).map(|e| e.to_string()).unwrap_or_default();
                 if let Err(error) = this.inner.with_exc_info(status, &headers, &error) {
@@ -94,4 +95,9 @@ impl StartResponse {
             .write_all(data.as_bytes())
             .map_err(|error| PyOSError::new_err(error.to_string()))
     }
+}
+
+/// A second `start_response` call without `exc_info`, which PEP 3333 forbids.
+fn second_call() -> PyErr {
+    PyAssertionError::new_err("start_response() called a second time without exc_info")
 }

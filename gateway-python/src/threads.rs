@@ -9,7 +9,8 @@
 //! while a job waits in I/O with the GIL released (`time.sleep`, a socket): that is what they
 //! are for. (A queue that parks idle threads at once, without crossbeam's short spin, and
 //! lets a thread take jobs only once it holds the GIL was tried: more context switches with
-//! two threads, no less CPU with one; see docs/python.md.)
+//! two threads, no less CPU with one; see docs/python.md.) On a free-threaded Python (no GIL)
+//! the threads run jobs at the same time, each as soon as it takes one from the channel.
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use pyo3::Python;
