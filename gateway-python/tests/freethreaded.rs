@@ -2,11 +2,10 @@
 //! off once the application is loaded, and requests answered by interpreter threads that run
 //! Python at the same moment each get their own environ and their own response.
 //!
-//! Skipped, with a line saying so, when gateway-python was built against a Python with the
-//! GIL, which is what `.ci/run` builds: CI has no free-threaded Python (there is no binary of
-//! one to install; docs/python.md says how to build one and point `PYO3_PYTHON` and
-//! `TEST_PYTHON_VENV` at it). So under `CI=true` this test checks nothing and cannot fail
-//! for want of one.
+//! Built against a Python with the GIL, which is what `.ci/run` builds (CI has no
+//! free-threaded Python: there is no binary of one to install; docs/python.md says how to
+//! build one and point `PYO3_PYTHON` and `TEST_PYTHON_VENV` at it), the answers are checked
+//! the same way, and the test says that it did not check that threads ran at once.
 
 mod support;
 
@@ -37,7 +36,7 @@ const CLIENTS: usize = 8;
 const REQUESTS: usize = 25;
 
 #[test]
-fn on_a_free_threaded_python_parallel_requests_keep_their_own_environ_and_response() {
+fn parallel_requests_keep_their_own_environ_and_response_on_any_python() {
     let Some(venv) = venv() else { return };
     let dir = temp_dir("py-freethreaded");
     let app = write(&dir, "parallel.py", APP_PY);
@@ -49,17 +48,17 @@ fn on_a_free_threaded_python_parallel_requests_keep_their_own_environ_and_respon
     let addr = server.addr(0);
     let probe = get(&format!("http://{addr}/probe"), &[]);
     assert_eq!(status(&probe), 200, "{probe}");
-    if !body(&probe).starts_with("1|") {
+    let free_threaded = body(&probe).starts_with("1|");
+    if free_threaded {
+        assert_eq!(body(&probe), "1|False", "the GIL is on again: {probe}");
+    } else {
         eprintln!(
-            "skipped: gateway-python was built against a Python with the GIL (probe: {}); \
-             build it with PYO3_PYTHON naming a free-threaded Python (3.14t and later with \
-             pyo3 0.30; docs/python.md) to run this",
+            "not checked: threads running at once (gateway-python was built against a Python \
+             with the GIL, probe: {}; build it with PYO3_PYTHON naming a free-threaded Python, \
+             3.14t and later with pyo3 0.30, docs/python.md)",
             body(&probe)
         );
-        server.stop();
-        return;
     }
-    assert_eq!(body(&probe), "1|False", "the GIL is on again: {probe}");
 
     let clients: Vec<_> = (0..CLIENTS)
         .map(|client| std::thread::spawn(move || ask(addr, client)))
@@ -68,8 +67,9 @@ fn on_a_free_threaded_python_parallel_requests_keep_their_own_environ_and_respon
     for client in clients {
         threads.extend(client.join().unwrap());
     }
+    // With the GIL, one thread may well answer everything: it keeps the GIL while jobs wait.
     assert!(
-        threads.len() >= 2,
+        !free_threaded || threads.len() >= 2,
         "only {threads:?} of the 4 interpreter threads answered"
     );
     server.stop();
