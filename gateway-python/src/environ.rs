@@ -124,9 +124,14 @@ impl Template {
         }
         let mut key = String::with_capacity(64);
         for name in headers.keys() {
-            if let Some(key) = cgi_key(&mut key, name) {
-                dict.set_item(PyString::new(py, key), header(py, environ, name))?;
-            }
+            let made = match common_key(py, name) {
+                Some(made) => made.clone(),
+                None => match cgi_key(&mut key, name) {
+                    Some(key) => PyString::new(py, key),
+                    None => continue,
+                },
+            };
+            dict.set_item(made, header(py, environ, name))?;
         }
         dict.set_item(
             intern!(py, "wsgi.input"),
@@ -180,6 +185,27 @@ fn protocol<'py>(py: Python<'py>, protocol: &str) -> Bound<'py, PyString> {
         other => return PyString::new(py, other),
     };
     made.clone()
+}
+
+/// The `HTTP_*` key of the headers nearly every request has, made once: a key made per request
+/// is an allocation, a copy and a hash each time (interned ones keep their hash).
+fn common_key<'py>(py: Python<'py>, name: &HeaderName) -> Option<&'py Bound<'py, PyString>> {
+    Some(match *name {
+        header::HOST => intern!(py, "HTTP_HOST"),
+        header::USER_AGENT => intern!(py, "HTTP_USER_AGENT"),
+        header::ACCEPT => intern!(py, "HTTP_ACCEPT"),
+        header::ACCEPT_ENCODING => intern!(py, "HTTP_ACCEPT_ENCODING"),
+        header::ACCEPT_LANGUAGE => intern!(py, "HTTP_ACCEPT_LANGUAGE"),
+        header::CONNECTION => intern!(py, "HTTP_CONNECTION"),
+        header::COOKIE => intern!(py, "HTTP_COOKIE"),
+        header::REFERER => intern!(py, "HTTP_REFERER"),
+        header::CACHE_CONTROL => intern!(py, "HTTP_CACHE_CONTROL"),
+        header::ORIGIN => intern!(py, "HTTP_ORIGIN"),
+        header::IF_NONE_MATCH => intern!(py, "HTTP_IF_NONE_MATCH"),
+        header::IF_MODIFIED_SINCE => intern!(py, "HTTP_IF_MODIFIED_SINCE"),
+        header::AUTHORIZATION => intern!(py, "HTTP_AUTHORIZATION"),
+        _ => return None,
+    })
 }
 
 /// The `HTTP_*` key of header `name` written into `key` (`HTTP_USER_AGENT`), or `None` for

@@ -11,6 +11,7 @@
 //! `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;` and
 //! `proxy_set_header X-Forwarded-Proto $scheme;`.
 
+use http::header::{HeaderName, FORWARDED};
 use http::HeaderMap;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -94,6 +95,12 @@ impl fmt::Display for ProxyNet {
     }
 }
 
+/// `X-Forwarded-For` and `X-Forwarded-Proto`, made once: a lookup by `&str` parses the name
+/// first, and behind a trusted proxy every request looks for both (callgrind: the three
+/// lookups were ~900 instructions per request by name, half of that by `HeaderName`).
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+
 /// The proxies whose forwarding headers are believed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct TrustedProxies(Vec<ProxyNet>);
@@ -124,8 +131,16 @@ impl TrustedProxies {
         if !self.trusts(peer) {
             return Forwarded::default();
         }
-        let for_values = headers.get_all("x-forwarded-for");
-        let proto_values = headers.get_all("x-forwarded-proto");
+        // Most requests, even a proxy's, have none of them: one look at the few names beats
+        // three hash lookups.
+        let forwarding = |name: &HeaderName| {
+            name == X_FORWARDED_FOR || name == X_FORWARDED_PROTO || name == FORWARDED
+        };
+        if !headers.keys().any(forwarding) {
+            return Forwarded::default();
+        }
+        let for_values = headers.get_all(X_FORWARDED_FOR);
+        let proto_values = headers.get_all(X_FORWARDED_PROTO);
         if for_values.iter().next().is_some() || proto_values.iter().next().is_some() {
             let hops: Vec<&str> = list(for_values).collect();
             let protos: Vec<&str> = list(proto_values).collect();
@@ -140,7 +155,7 @@ impl TrustedProxies {
                 https: proto.and_then(|proto| scheme_is_https(proto)),
             };
         }
-        let elements: Vec<Vec<(&str, String)>> = list(headers.get_all("forwarded"))
+        let elements: Vec<Vec<(&str, String)>> = list(headers.get_all(FORWARDED))
             .map(forwarded_pairs)
             .collect();
         let node = |element: &Vec<(&str, String)>| {
