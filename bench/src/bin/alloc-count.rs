@@ -98,11 +98,11 @@ fn main() {
     );
     println!("  raw hyper            {hyper:6.2}");
     println!(
-        "  gateway, fn          {sync:6.2}   (+{:.2} over raw hyper)",
+        "  gateway, fn          {sync:6.2}   ({:+.2} against raw hyper)",
         sync - hyper
     );
     println!(
-        "  gateway, async fn    {asynchronous:6.2}   (+{:.2} over raw hyper)",
+        "  gateway, async fn    {asynchronous:6.2}   ({:+.2} against raw hyper)",
         asynchronous - hyper
     );
 }
