@@ -32,7 +32,7 @@ ROUNDS=${2:-3}
 HOST=127.0.0.1
 command -v wrk >/dev/null || { echo "freethreaded.sh: needs wrk" >&2; exit 1; }
 
-work=$(mktemp -d)
+source bench/python-servers.sh # $work, stop_server, free_port
 cat >"$work/cpu_bench.py" <<PY
 LOOP = ${CPU_LOOP:-20000}
 
@@ -50,19 +50,6 @@ def application(environ, start_response):
     return [body.encode('utf-8')]
 PY
 
-server_pid=
-stop_server() {
-    if [[ -n $server_pid ]]; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
-        kill -KILL "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-        server_pid=
-    fi
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ticks() { # utime + stime of one process (all its threads)
     local stat
     stat=$(cat /proc/"$1"/stat)

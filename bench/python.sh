@@ -44,27 +44,13 @@ if ! "$venv/bin/python" -c 'import granian' 2>/dev/null || ! [ -x "$venv/bin/uws
     "$(python3 -c 'import sys; print(sys.executable)')" -m venv "$venv"
     "$venv/bin/pip" install --quiet granian uwsgi gunicorn
 fi
-work=$(mktemp -d)
+source bench/python-servers.sh # $work, stop_server, free_port
 cat >"$work/hello_bench.py" <<'PY'
 def application(environ, start_response):
     start_response('200 OK', [('Content-Type', 'text/html')])
     body = '<h1>Hello, %s!<h1>' % (environ['PATH_INFO'][1:] or 'Web')
     return [body.encode('utf-8')]
 PY
-
-server_pid=
-stop_server() {
-    if [[ -n $server_pid ]]; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
-        kill -KILL "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-        server_pid=
-    fi
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # The PIDs of a process and all its descendants.
 tree() {
