@@ -111,3 +111,54 @@ fn the_deploying_chapter_lists_every_option_that_help_shows() {
         );
     }
 }
+
+/// The scheduling policy of each I/O thread ("gateway") of `pid`: field 41 of its stat.
+#[cfg(target_os = "linux")]
+fn io_thread_policies(pid: u32) -> Vec<String> {
+    let mut policies = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let task = task.unwrap().path();
+        if std::fs::read_to_string(task.join("comm")).unwrap().trim() != "gateway" {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.join("stat")).unwrap();
+        // The fields after the command name, which is in parentheses and may hold spaces.
+        let fields: Vec<&str> = stat.rsplit_once(") ").unwrap().1.split(' ').collect();
+        policies.push(fields[41 - 3].to_owned());
+    }
+    policies
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn io_threads_run_under_sched_batch_unless_told_otherwise() {
+    const SCHED_OTHER: &str = "0";
+    const SCHED_BATCH: &str = "3";
+    for (args, expected) in [
+        (
+            &["--http", "127.0.0.1:0", "--io-threads", "2"][..],
+            SCHED_BATCH,
+        ),
+        (
+            &[
+                "--http",
+                "127.0.0.1:0",
+                "--io-threads",
+                "2",
+                "--batch-scheduling",
+                "false",
+            ][..],
+            SCHED_OTHER,
+        ),
+    ] {
+        let server = Deployed::start(args, 1);
+        assert!(get(server.addr(0), "/").starts_with("HTTP/1.1 200 OK\r\n"));
+        let policies = io_thread_policies(server.pid());
+        assert!(policies.len() >= 2, "{args:?}: {policies:?}");
+        assert!(
+            policies.iter().all(|policy| policy == expected),
+            "{args:?}: {policies:?}"
+        );
+        assert!(server.stop().success());
+    }
+}

@@ -42,6 +42,7 @@ mod panics;
 mod pool;
 mod record;
 mod refusals;
+mod scheduling;
 mod server;
 mod service;
 mod socket;

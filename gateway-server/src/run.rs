@@ -182,6 +182,7 @@ fn builder(options: &Options) -> ServerBuilder {
     }
     builder = builder
         .max_connections(options.max_connections.0)
+        .batch_scheduling(options.batch_scheduling)
         .access_log(!options.disable_access_log);
     if let Some(limit) = options.harakiri {
         builder = builder.harakiri(limit.0);
