@@ -115,7 +115,7 @@ alive() {
     [[ -r /proc/$1/status ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
-stop_server() { # pid [label, for the message]
+stop_server() { # pid [label and log file, for the message]
     local pid=$1 what=${2:+$2, } i
     kill "$pid" 2>/dev/null || true
     for ((i = 0; i < 50; i++)); do # up to 5 s for a graceful exit
@@ -124,6 +124,11 @@ stop_server() { # pid [label, for the message]
     done
     if alive "$pid"; then
         echo "  (${what}pid $pid did not exit 5 s after SIGTERM; sending SIGKILL)" >&2
+        # What it was doing: its threads (name, state, kernel wait) and its last log lines.
+        for task in /proc/"$pid"/task/*; do
+            echo "    thread $(cat "$task/comm" 2>/dev/null) $(awk '{print $3}' "$task/stat" 2>/dev/null) $(cat "$task/wchan" 2>/dev/null)"
+        done | sort | uniq -c >&2
+        [[ -n ${3:-} ]] && tail -n 3 "$3" | sed 's/^/    log: /' >&2
         kill -KILL "$pid" 2>/dev/null || true
     fi
     wait "$pid" 2>/dev/null || true
@@ -319,7 +324,7 @@ run_one() {
         if wait_ready "$SERVER_PID" "$port"; then
             break
         fi
-        stop_server "$SERVER_PID" "$label"
+        stop_server "$SERVER_PID" "$label" "$log"
         SERVER_PID=""
     done
     if [[ -z $SERVER_PID ]]; then
@@ -334,7 +339,7 @@ run_one() {
     if [[ $response != "HTTP/1.1 200"* || $response != *"$EXPECTED_BODY"* ]]; then
         echo "    $label: GET / did not answer 200 with $EXPECTED_BODY; got:" >&2
         head -c 400 <<<"$response" | sed 's/^/      /' >&2
-        stop_server "$SERVER_PID" "$label"
+        stop_server "$SERVER_PID" "$label" "$log"
         SERVER_PID=""
         record "${fields[@]}" - - - - - - - - - "wrong answer to GET /"
         return 0
@@ -360,7 +365,7 @@ run_one() {
     else
         note="server exited during the run"
     fi
-    stop_server "$SERVER_PID" "$label"
+    stop_server "$SERVER_PID" "$label" "$log"
     SERVER_PID=""
 
     local rps requests errors p50="-" p99="-"
