@@ -123,17 +123,24 @@ impl Environ {
         let path = decode_path(head.uri.path());
         let merged_headers = merge_headers(&head.headers);
         let errors = Errors::new(connection.error_log().clone());
+        // (`try_with`: an environ may be made or dropped while the thread's locals go.)
+        let mut spare = SPARE.try_with(Cell::take).ok().flatten();
+        // The spare's (emptied) list keeps its capacity: a router's `wsgiorg.routing_args`
+        // then costs no allocation for the list.
+        let extras = spare
+            .as_mut()
+            .map(|spare| std::mem::take(&mut spare.extras))
+            .unwrap_or_default();
         let fields = Fields {
             head,
             connection,
             path,
             merged_headers,
-            extras: Vec::new(),
+            extras,
             input,
             errors,
         };
-        // (`try_with`: an environ may be made or dropped while the thread's locals go.)
-        let boxed = match SPARE.try_with(Cell::take).ok().flatten() {
+        let boxed = match spare {
             Some(mut spare) => {
                 *spare = fields;
                 spare
@@ -197,6 +204,11 @@ impl Environ {
     /// `prefix.name`, for example `wsgiorg.routing_args`).
     pub fn insert_object(&mut self, key: impl Into<Cow<'static, str>>, value: impl Extension) {
         self.set(key.into(), Some(Value::Object(Arc::new(value))));
+    }
+
+    /// Sets `key` to an object already shared (no allocation for it).
+    pub(crate) fn insert_shared(&mut self, key: &'static str, value: Arc<dyn Extension>) {
+        self.set(Cow::Borrowed(key), Some(Value::Object(value)));
     }
 
     /// Removes `key`.

@@ -3,6 +3,7 @@
 use crate::environ::Environ;
 use crate::python_repr::write_str_repr;
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 /// The environ key of the route parameters (wsgi.org's `routing_args` specification).
 pub(crate) const ROUTING_ARGS: &str = "wsgiorg.routing_args";
@@ -111,6 +112,15 @@ impl Environ {
 pub(super) fn store_routing_args(environ: &mut Environ, params: Vec<(String, String)>) {
     let existing = environ.routing_args();
     if params.is_empty() && existing.is_some() {
+        return;
+    }
+    if params.is_empty() {
+        // A route without parameters (most of them): one empty value shared by all requests.
+        static EMPTY: OnceLock<Arc<RoutingArgs>> = OnceLock::new();
+        let empty = EMPTY
+            .get_or_init(|| Arc::new(RoutingArgs::default()))
+            .clone();
+        environ.insert_shared(ROUTING_ARGS, empty);
         return;
     }
     let mut args = existing.cloned().unwrap_or_default();
