@@ -377,8 +377,9 @@ impl ServerBuilder {
     /// application thread's answer does not preempt the thread running on its core: it runs
     /// when that thread's turn ends, and then finds several events to handle at once. That
     /// keeps a busy server's I/O thread and application threads from taking the core from
-    /// each other after every request; a thread on an idle core still runs at once. Measured
-    /// in `scheduling.rs`.
+    /// each other after every request; a thread on an idle core still runs at once
+    /// (gateway-python on 2 cores: 18% more requests per second, 14% less CPU a request).
+    /// Tokio's own blocking threads, which read files, run under it too.
     pub fn batch_scheduling(mut self, batch: bool) -> Self {
         self.config.batch_scheduling = batch;
         self
