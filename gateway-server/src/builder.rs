@@ -379,7 +379,8 @@ impl ServerBuilder {
     /// keeps a busy server's I/O thread and application threads from taking the core from
     /// each other after every request; a thread on an idle core still runs at once
     /// (gateway-python on 2 cores: 18% more requests per second, 14% less CPU a request).
-    /// Tokio's own blocking threads, which read files, run under it too.
+    /// Every thread of the runtime runs under it, also one `block_in_place` adds in place of
+    /// a worker; the application pool's threads keep the default policy.
     pub fn batch_scheduling(mut self, batch: bool) -> Self {
         self.config.batch_scheduling = batch;
         self
