@@ -153,7 +153,17 @@ fn io_threads_run_under_sched_batch_unless_told_otherwise() {
     ] {
         let server = Deployed::start(args, 1);
         assert!(get(server.addr(0), "/").starts_with("HTTP/1.1 200 OK\r\n"));
-        let policies = io_thread_policies(server.pid());
+        // Each thread sets its policy as it starts, which may be after the first answer:
+        // look again for up to 5 s.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let policies = loop {
+            let policies = io_thread_policies(server.pid());
+            let settled = policies.len() >= 2 && policies.iter().all(|policy| policy == expected);
+            if settled || std::time::Instant::now() > deadline {
+                break policies;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
         assert!(policies.len() >= 2, "{args:?}: {policies:?}");
         assert!(
             policies.iter().all(|policy| policy == expected),
