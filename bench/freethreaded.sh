@@ -32,7 +32,7 @@ ROUNDS=${2:-3}
 HOST=127.0.0.1
 command -v wrk >/dev/null || { echo "freethreaded.sh: needs wrk" >&2; exit 1; }
 
-source bench/python-servers.sh # $work, stop_server, free_port
+source bench/python-servers.sh # $work, stop_server, free_port, ticks, tree, measure
 cat >"$work/cpu_bench.py" <<PY
 LOOP = ${CPU_LOOP:-20000}
 
@@ -49,14 +49,6 @@ def application(environ, start_response):
     body = '<h1>Hello, %s!</h1>' % (environ['PATH_INFO'][1:] or 'Web')
     return [body.encode('utf-8')]
 PY
-
-ticks() { # utime + stime of one process (all its threads)
-    local stat
-    stat=$(cat /proc/"$1"/stat)
-    stat=${stat##*) }
-    read -r -a f <<<"$stat"
-    echo $((f[11] + f[12]))
-}
 
 declare -A BIN
 LABELS=()
@@ -88,16 +80,13 @@ for round in $(seq "$ROUNDS"); do
         port=$(free_port)
         start "$label" "$port"
         ((round > 1)) || grep -h "loaded" "$work/$label.log" | sed "s/^/$label: /" >&2 || true
-        wrk -t1 -c8 -d2s "http://$HOST:$port/" >/dev/null 2>&1 || true
-        before=$(ticks "$server_pid")
-        out=$(wrk -t1 -c8 -d"${DURATION}s" "http://$HOST:$port/")
-        after=$(ticks "$server_pid")
+        measure "http://$HOST:$port/" 8
         stop_server
         rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
         requests=$(awk '/requests in/ {print $1}' <<<"$out")
         errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
-        cpu_us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
-        cores=$(awk -v t=$((after - before)) -v hz="$hz" -v d="$DURATION" 'BEGIN { printf "%.2f", t / hz / d }')
+        cpu_us=$(awk -v t=$spent -v hz="$hz" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+        cores=$(awk -v t=$spent -v hz="$hz" -v d="$DURATION" 'BEGIN { printf "%.2f", t / hz / d }')
         printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$label" "$rps" "$cpu_us" "$cores" >>"$results"
         echo "round $round $label: $rps req/s, cpu ${cpu_us}us/req, ${cores} cores busy, load $(cut -d' ' -f1-3 /proc/loadavg) $errors" >&2
     done

@@ -44,7 +44,7 @@ if ! "$venv/bin/python" -c 'import granian' 2>/dev/null || ! [ -x "$venv/bin/uws
     "$(python3 -c 'import sys; print(sys.executable)')" -m venv "$venv"
     "$venv/bin/pip" install --quiet granian uwsgi gunicorn
 fi
-source bench/python-servers.sh # $work, stop_server, free_port
+source bench/python-servers.sh # $work, stop_server, free_port, ticks, tree, measure
 cat >"$work/hello_bench.py" <<'PY'
 def application(environ, start_response):
     start_response('200 OK', [('Content-Type', 'text/html')])
@@ -52,29 +52,6 @@ def application(environ, start_response):
     return [body.encode('utf-8')]
 PY
 
-# The PIDs of a process and all its descendants.
-tree() {
-    local pids=($1) i=0
-    while ((i < ${#pids[@]})); do
-        local children
-        children=$(cat /proc/"${pids[$i]}"/task/*/children 2>/dev/null || true)
-        for child in $children; do pids+=("$child"); done
-        i=$((i + 1))
-    done
-    echo "${pids[@]}"
-}
-# CPU ticks (utime + stime) of the tree.
-ticks() {
-    local total=0
-    for pid in $(tree "$1"); do
-        local stat
-        stat=$(cat /proc/"$pid"/stat 2>/dev/null) || continue
-        stat=${stat##*) }
-        read -r -a f <<<"$stat"
-        total=$((total + f[11] + f[12]))
-    done
-    echo $total
-}
 # Peak resident memory (VmHWM, KiB) summed over the tree.
 peak_kib() {
     local total=0
@@ -128,10 +105,7 @@ for round in $(seq "$ROUNDS"); do
     for label in "${LABELS[@]}"; do
         port=$(free_port)
         start "$label" "$port"
-        wrk -t1 -c64 -d2s "http://$HOST:$port/" >/dev/null 2>&1 || true
-        before=$(ticks "$server_pid")
-        out=$(wrk -t1 -c64 -d"${DURATION}s" --latency "http://$HOST:$port/")
-        after=$(ticks "$server_pid")
+        measure "http://$HOST:$port/" 64 --latency
         peak=$(peak_kib "$server_pid")
         stop_server
         rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
@@ -139,7 +113,7 @@ for round in $(seq "$ROUNDS"); do
         p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
         p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
         errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
-        cpu_us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+        cpu_us=$(awk -v t=$spent -v hz="$hz" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$label" "$rps" "$p50" "$p99" "$cpu_us" "$((peak / 1024))" "$errors" >>"$results"
         echo "round $round $label: $rps req/s p50 ${p50}ms p99 ${p99}ms cpu ${cpu_us}us/req peak $((peak / 1024))MiB $errors" >&2
     done

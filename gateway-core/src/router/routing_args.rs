@@ -111,16 +111,14 @@ impl Environ {
 /// Adds this match's parameters to `wsgiorg.routing_args` (creating it empty if need be).
 pub(super) fn store_routing_args(environ: &mut Environ, params: Vec<(String, String)>) {
     let existing = environ.routing_args();
-    if params.is_empty() && existing.is_some() {
-        return;
-    }
     if params.is_empty() {
-        // A route without parameters (most of them): one empty value shared by all requests.
-        static EMPTY: OnceLock<Arc<RoutingArgs>> = OnceLock::new();
-        let empty = EMPTY
-            .get_or_init(|| Arc::new(RoutingArgs::default()))
-            .clone();
-        environ.insert_shared(ROUTING_ARGS, empty);
+        // A route without parameters (most of them) keeps what is there, or gets the one
+        // empty value all requests share.
+        if existing.is_none() {
+            static EMPTY: OnceLock<Arc<RoutingArgs>> = OnceLock::new();
+            let empty = EMPTY.get_or_init(Arc::default).clone();
+            environ.insert_shared(ROUTING_ARGS, empty);
+        }
         return;
     }
     let mut args = existing.cloned().unwrap_or_default();
