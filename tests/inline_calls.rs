@@ -191,6 +191,41 @@ fn many_sleeping_calls_on_a_fresh_server_all_finish_in_about_one_sleep_and_fast_
 }
 
 #[test]
+fn on_one_io_thread_a_sleeping_inline_call_lets_the_held_spare_go() {
+    // One I/O thread asked for (a one-core server): the spare is held out of tokio's
+    // scheduling (`spare.rs`) until the watcher sees the sleeping call, then serves the rest.
+    let (app, threads) = app();
+    let server = TestServer::start_with(app, |b| b.workers(1));
+    let addr = server.addr;
+    for _ in 0..20 {
+        assert_eq!(get(addr, "/warm").status, 200);
+    }
+    let (done_tx, done_rx) = mpsc::channel();
+    let started = Instant::now();
+    let slow = get_each(addr, ["/sleep".to_owned()], "slow", &done_tx);
+    std::thread::sleep(Duration::from_millis(100));
+    let fast = get_each(addr, (0..50).map(|i| format!("/fast{i}")), "fast", &done_tx);
+    for handle in fast {
+        assert_eq!(handle.join().unwrap().status, 200);
+    }
+    let fast_took = started.elapsed();
+    for handle in slow {
+        assert_eq!(handle.join().unwrap().text(), "/sleep");
+    }
+    let order: Vec<_> = done_rx.try_iter().collect();
+    assert!(
+        order[..50].iter().all(|done| *done == "fast"),
+        "all 50 fast requests finished before the sleeping one: {order:?}"
+    );
+    assert!(fast_took < SLEEP, "the fast requests took {fast_took:?}");
+    assert_eq!(
+        ran_on(&threads, "/sleep"),
+        [IO_THREAD],
+        "the sleeping call ran inline (what this test is about)"
+    );
+}
+
+#[test]
 fn an_application_that_blocks_on_tokio_fails_once_inline_then_runs_on_the_application_threads() {
     // tokio panics when an I/O thread blocks on it (`Handle::block_on`, the `postgres`
     // crate's client), where an application thread may.

@@ -29,6 +29,7 @@
 
 use crate::handoff::lock;
 use crate::pool::{Pool, BUSY_STUCK_AFTER};
+use crate::spare::Spare;
 use crate::thread_state::ThreadState;
 use gateway_core::host::{log, Level};
 use std::cell::Cell;
@@ -65,6 +66,8 @@ pub(crate) struct Inline {
     pool: Pool,
     /// The runtime of the I/O threads, to wake one of them (see `watch`).
     runtime: Handle,
+    /// The spare I/O thread, held while no call is long (see `spare.rs`).
+    spare: Arc<Spare>,
     watcher: OnceLock<Thread>,
     closed: AtomicBool,
     /// tokio refused to block in a call: calls are handed off for good.
@@ -138,6 +141,7 @@ impl Inline {
                 .collect(),
             claimed: AtomicUsize::new(0),
             pool,
+            spare: Spare::new(runtime.clone()),
             runtime,
             watcher: OnceLock::new(),
             closed: AtomicBool::new(false),
@@ -176,9 +180,15 @@ impl Inline {
         })
     }
 
-    /// Stops the watcher.
+    /// Holds the spare I/O thread (see `spare.rs`): called when the server starts serving.
+    pub(crate) fn hold_spare(&self) {
+        self.spare.hold();
+    }
+
+    /// Stops the watcher and lets the spare I/O thread go for good.
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
+        self.spare.close();
         if let Some(watcher) = self.watcher.get() {
             watcher.unpark();
         }
@@ -231,6 +241,8 @@ impl Inline {
         // Per slot: its `calls` at the last look, and how many looks in a row saw that call.
         let mut seen = vec![(0u64, 0u32); self.slots.len()];
         let mut blocking_until = None;
+        // Whether this watcher let the spare go (and holds it again once no call is long).
+        let mut let_go = false;
         let busy_looks = (BUSY_STUCK_AFTER.as_millis() / TICK.as_millis()) as u32;
         while !self.closed.load(Ordering::SeqCst) {
             let now = Instant::now();
@@ -261,11 +273,18 @@ impl Inline {
                 blocked |= asleep || *looks >= busy_looks;
             }
             if long {
+                // The spare takes over the queue of the thread in this call.
+                if self.spare.is_held() {
+                    self.spare.release();
+                    let_go = true;
+                }
                 // The other I/O threads may all be asleep on their own, none waiting for the
                 // sockets' events (tokio has one thread at a time wait for them, and the one
                 // in this call took its turn); a task sent from outside wakes one, which then
                 // waits for them.
                 drop(self.runtime.spawn(async {}));
+            } else if std::mem::take(&mut let_go) {
+                self.spare.hold();
             }
             if blocked {
                 if blocking_until.is_none() {

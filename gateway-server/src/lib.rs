@@ -46,6 +46,7 @@ mod scheduling;
 mod server;
 mod service;
 mod socket;
+mod spare;
 mod stats;
 mod transport;
 
