@@ -128,6 +128,8 @@ stop_server() { # pid [label and log file, for the message]
         for task in /proc/"$pid"/task/*; do
             echo "    thread $(cat "$task/comm" 2>/dev/null) $(awk '{print $3}' "$task/stat" 2>/dev/null) $(cat "$task/wchan" 2>/dev/null)"
         done | sort | uniq -c >&2
+        grep -E '^(State|Threads|SigPnd|ShdPnd)' "/proc/$pid/status" 2>/dev/null | sed 's/^/    /' >&2
+        sed 's/^/    kernel: /' "/proc/$pid/stack" 2>/dev/null | head -n 8 >&2
         [[ -n ${3:-} ]] && tail -n 3 "$3" | sed 's/^/    log: /' >&2
         kill -KILL "$pid" 2>/dev/null || true
     fi
