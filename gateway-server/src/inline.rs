@@ -9,7 +9,8 @@
 //!   `I/O threads - 1` at once), so calls that block can never take every I/O thread: the
 //!   one left steals the queued tasks of the others and polls the sockets. The runtime gets
 //!   one I/O thread more than asked for, so that one core (a pinned server) still has one
-//!   thread that may call inline;
+//!   thread that may call inline; that spare is held out of tokio's scheduling until a call
+//!   runs long (see `spare.rs`);
 //! - harakiri is off (an inline call cannot be given up on) and the request body was read
 //!   whole (see `service.rs`).
 //!
