@@ -512,6 +512,10 @@ impl ServerBuilder {
             panic_backtraces: config.panic_backtraces,
             proxies: TrustedProxies::new(config.forwarded_allow_ips.clone()),
             metrics: Arc::new(metrics),
+            recorded: access_log.is_some()
+                || stats.is_some()
+                || config.report_stats
+                || config.harakiri.is_some(),
             access_log,
             harakiri: config.harakiri,
             retire: config.max_requests.map(Retire::after),

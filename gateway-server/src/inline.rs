@@ -29,7 +29,7 @@
 //! answers 500) hands every later call off for good, with a warning in the log.
 
 use crate::handoff::lock;
-use crate::pool::{Pool, BUSY_STUCK_AFTER};
+use crate::pool::{start_watcher, Pool, BUSY_STUCK_AFTER};
 use crate::spare::Spare;
 use crate::thread_state::ThreadState;
 use gateway_core::host::{log, Level};
@@ -149,11 +149,9 @@ impl Inline {
             refused: AtomicBool::new(false),
         });
         let watching = inline.clone();
-        let watcher = std::thread::Builder::new()
-            .name("gateway-inline-watch".into())
-            .spawn(move || watching.watch())
-            .expect("start the inline call watcher thread");
-        let _ = inline.watcher.set(watcher.thread().clone());
+        start_watcher("gateway-inline-watch", &inline.watcher, move || {
+            watching.watch()
+        });
         inline
     }
 

@@ -163,11 +163,9 @@ impl Pool {
             inner.start_thread();
         }
         let monitor = inner.clone();
-        let handle = std::thread::Builder::new()
-            .name("gateway-pool-monitor".into())
-            .spawn(move || monitor.watch())
-            .expect("start the pool monitor thread");
-        let _ = inner.monitor.set(handle.thread().clone());
+        start_watcher("gateway-pool-monitor", &inner.monitor, move || {
+            monitor.watch()
+        });
         Self { inner }
     }
 
@@ -331,6 +329,20 @@ impl Inner {
         }
         stuck
     }
+}
+
+/// Starts the thread `name` that watches the threads of the server (the pool's monitor, the
+/// inline watcher), and keeps its handle in `handle`, to wake it.
+pub(crate) fn start_watcher(
+    name: &str,
+    handle: &std::sync::OnceLock<Thread>,
+    watch: impl FnOnce() + Send + 'static,
+) {
+    let thread = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(watch)
+        .unwrap_or_else(|error| panic!("start the {name} thread: {error}"));
+    let _ = handle.set(thread.thread().clone());
 }
 
 #[cfg(test)]

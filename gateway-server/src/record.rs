@@ -1,4 +1,5 @@
-//! One request as the access log and the metrics see it: begun when its head arrives,
+//! One request as the access log and the metrics see it (when something reads them: see
+//! `Shared::recorded`): begun when its head arrives,
 //! finished when its response body ends or is dropped (or the request is abandoned before
 //! a response). The metrics cost a few atomic additions; the access log's facts are taken
 //! only when one is on (reference counts, no copies of the request's bytes).

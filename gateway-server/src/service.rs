@@ -53,6 +53,9 @@ pub(crate) struct Shared {
     pub(crate) proxies: TrustedProxies,
     /// The counters of `--stats` (see `record.rs`).
     pub(crate) metrics: Arc<Metrics>,
+    /// Whether requests are recorded (see `record.rs`): only when something reads the
+    /// records (the access log, the stats, a master collecting them, harakiri's clock).
+    pub(crate) recorded: bool,
     /// Where each request's line goes, if anywhere.
     pub(crate) access_log: Option<AccessLog>,
     /// How long a request may run (see `harakiri.rs`).
@@ -98,14 +101,14 @@ pub(crate) fn serve<B: RequestBody>(
     request: Request<B>,
     conn: Arc<PerConnection>,
 ) -> impl Future<Output = Result<Response<ResponseBody>, Infallible>> + Send + 'static {
-    let mut record = Some(Record::begin(&request, &conn));
+    let mut record = conn.shared.recorded.then(|| Record::begin(&request, &conn));
     let waiting = answer(request, conn, &mut record);
     Serving { record, waiting }
 }
 
 /// A request's response on its way, and its record (see [`serve`]).
 struct Serving<F: Send + 'static> {
-    /// `None` when a boxed way took it (it finishes it itself).
+    /// `None` when requests are not recorded, or a boxed way took it (it finishes it itself).
     record: Option<Record>,
     waiting: Waiting<F>,
 }
@@ -152,11 +155,10 @@ struct PendingCall {
 struct Answering {
     conn: Arc<PerConnection>,
     fault: BodyFault,
-    /// When the request began (harakiri's clock starts there).
-    started: std::time::Instant,
-    /// harakiri's limit and what its log line names, when it is on (boxed: 128 bytes that
-    /// every request's future would carry, and move, for a setting that is off by default).
-    harakiri: Option<Box<harakiri::Limit>>,
+    /// harakiri's limit, what its log line names and when its clock started (the request's
+    /// head), when it is on (boxed: 128 bytes that every request's future would carry, and
+    /// move, for a setting that is off by default).
+    harakiri: Option<Box<(harakiri::Limit, std::time::Instant)>>,
     /// The HTTP/2 stream's application thread, held while a body that may block is pulled.
     slot: Option<ThreadSlot>,
     /// Counts the connection busy until the response is sent (see `connections.rs`).
@@ -228,17 +230,16 @@ fn answer<B: RequestBody>(
     }
     let (head, incoming) = request.into_parts();
     if incoming.is_end_stream() {
-        let record = record.as_mut().expect("taken only here");
         return dispatch(
             head,
             Input::empty(),
             BodyFault::default(),
             conn,
-            record,
+            record.as_mut(),
             busy,
         );
     }
-    let record = record.take().expect("taken only here");
+    let record = record.take();
     Waiting::Boxed(Box::pin(after_body(head, incoming, conn, record, busy)))
 }
 
@@ -247,19 +248,21 @@ async fn after_body<B: RequestBody>(
     head: http::request::Parts,
     incoming: B,
     conn: Arc<PerConnection>,
-    mut record: Record,
+    mut record: Option<Record>,
     busy: Busy,
 ) -> Response<ResponseBody> {
     let h2 = head.version == Version::HTTP_2;
     let mut response = match read_body(incoming, &conn.shared, h2).await {
-        Ok((input, fault)) => dispatch(head, input, fault, conn, &mut record, busy).await,
+        Ok((input, fault)) => dispatch(head, input, fault, conn, record.as_mut(), busy).await,
         Err(error) => {
             left_unread(&conn, head.version);
             refusal(error.status(), error.text())
         }
     };
-    record.status(response.status().as_u16());
-    response.body_mut().record(record);
+    if let Some(mut record) = record {
+        record.status(response.status().as_u16());
+        response.body_mut().record(record);
+    }
     response
 }
 
@@ -271,7 +274,7 @@ fn dispatch(
     input: Input,
     fault: BodyFault,
     conn: Arc<PerConnection>,
-    record: &mut Record,
+    record: Option<&mut Record>,
     busy: Busy,
 ) -> Waiting<impl FnOnce(Reply<'_>) + Send + 'static> {
     let shared = &conn.shared;
@@ -282,11 +285,16 @@ fn dispatch(
         Some(proxy) => forwarded(&conn, proxy, &head.headers),
         None => conn.connection.clone(),
     };
-    record.client(&connection);
-    // What harakiri logs (reference counts, paid only when it is on).
-    let harakiri = shared
-        .harakiri
-        .map(|limit| Box::new((limit, head.method.clone(), head.uri.clone())));
+    let started = record.map(|record| {
+        record.client(&connection);
+        record.started
+    });
+    // What harakiri logs (reference counts, paid only when it is on). A request is recorded
+    // whenever harakiri is on: its clock starts when the head came.
+    let harakiri = shared.harakiri.map(|limit| {
+        let started = started.unwrap_or_else(std::time::Instant::now);
+        Box::new(((limit, head.method.clone(), head.uri.clone()), started))
+    });
     let mut environ = Environ::new(head, connection, input);
     if conn.https {
         environ.insert("HTTPS", "on");
@@ -298,7 +306,6 @@ fn dispatch(
     let answering = Answering {
         conn,
         fault,
-        started: record.started,
         harakiri,
         slot: None,
         busy: Some(busy),
@@ -382,19 +389,19 @@ fn pool_call(
     let Answering {
         conn,
         fault,
-        started,
         harakiri,
         slot,
         mut busy,
     } = answering;
-    let call = (harakiri.as_ref()).map(|_| Call::new(conn.shared.metrics.clone(), started));
+    let call = (harakiri.as_ref()).map(|h| Call::new(conn.shared.metrics.clone(), h.1));
     let Some(answer) = to_pool(environ, fault, &conn, call.clone(), slot) else {
         return Waiting::Now(Some(overloaded()));
     };
     match harakiri.zip(call) {
         None => Waiting::Thread(answer, busy),
         Some((harakiri, call)) => Waiting::Boxed(Box::pin(async move {
-            match within(answer, call, *harakiri, started).await {
+            let (limit, started) = *harakiri;
+            match within(answer, call, limit, started).await {
                 Some(response) => kept_busy(response, &mut busy),
                 None => timed_out(),
             }
@@ -433,7 +440,7 @@ fn answered_here<F: Send + 'static>(
     };
     Waiting::Boxed(Box::pin(async move {
         let metrics = &answering.conn.shared.metrics;
-        let limited = harakiri::limited(running, Some(&*limit), answering.started, metrics);
+        let limited = harakiri::limited(running, Some(&limit.0), limit.1, metrics);
         let Some((exchange, route)) = limited.await else {
             return timed_out();
         };
