@@ -128,8 +128,10 @@ stop_server() { # pid [label and log file, for the message]
         for task in /proc/"$pid"/task/*; do
             echo "    thread $(cat "$task/comm" 2>/dev/null) $(awk '{print $3}' "$task/stat" 2>/dev/null) $(cat "$task/wchan" 2>/dev/null)"
         done | sort | uniq -c >&2
-        grep -E '^(State|Threads|SigPnd|ShdPnd)' "/proc/$pid/status" 2>/dev/null | sed 's/^/    /' >&2
-        sed 's/^/    kernel: /' "/proc/$pid/stack" 2>/dev/null | head -n 8 >&2
+        { grep -E '^(State|Threads)' "/proc/$pid/status" 2>/dev/null || true; } | sed 's/^/    /' >&2
+        for task in /proc/"$pid"/task/*; do
+            { head -n 6 "$task/stack" 2>/dev/null || true; } | sed "s/^/    kernel ${task##*/}: /" >&2
+        done
         [[ -n ${3:-} ]] && tail -n 3 "$3" | sed 's/^/    log: /' >&2
         kill -KILL "$pid" 2>/dev/null || true
     fi
