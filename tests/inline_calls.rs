@@ -191,9 +191,9 @@ fn many_sleeping_calls_on_a_fresh_server_all_finish_in_about_one_sleep_and_fast_
 }
 
 #[test]
-fn on_one_io_thread_a_sleeping_inline_call_lets_the_held_spare_go() {
-    // One I/O thread asked for (a one-core server): the spare is held out of tokio's
-    // scheduling (`spare.rs`) until the watcher sees the sleeping call, then serves the rest.
+fn on_one_io_thread_a_sleeping_inline_call_leaves_the_spare_to_serve_the_rest() {
+    // One I/O thread asked for (a one-core server): the runtime's spare I/O thread serves
+    // every other request while the one that was asked for sleeps in an inline call.
     let (app, threads) = app();
     let server = TestServer::start_with(app, |b| b.workers(1));
     let addr = server.addr;

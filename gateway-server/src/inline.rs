@@ -9,8 +9,7 @@
 //!   `I/O threads - 1` at once), so calls that block can never take every I/O thread: the
 //!   one left steals the queued tasks of the others and polls the sockets. The runtime gets
 //!   one I/O thread more than asked for, so that one core (a pinned server) still has one
-//!   thread that may call inline; that spare is held out of tokio's scheduling until a call
-//!   runs long (see `spare.rs`);
+//!   thread that may call inline;
 //! - harakiri is off (an inline call cannot be given up on) and the request body was read
 //!   whole (see `service.rs`).
 //!
@@ -30,7 +29,6 @@
 
 use crate::handoff::lock;
 use crate::pool::{start_watcher, Pool, BUSY_STUCK_AFTER};
-use crate::spare::Spare;
 use crate::thread_state::ThreadState;
 use gateway_core::host::{log, Level};
 use std::cell::Cell;
@@ -67,8 +65,6 @@ pub(crate) struct Inline {
     pool: Pool,
     /// The runtime of the I/O threads, to wake one of them (see `watch`).
     runtime: Handle,
-    /// The spare I/O thread, held while no call is long (see `spare.rs`).
-    spare: Arc<Spare>,
     watcher: OnceLock<Thread>,
     closed: AtomicBool,
     /// tokio refused to block in a call: calls are handed off for good.
@@ -142,7 +138,6 @@ impl Inline {
                 .collect(),
             claimed: AtomicUsize::new(0),
             pool,
-            spare: Spare::new(runtime.clone()),
             runtime,
             watcher: OnceLock::new(),
             closed: AtomicBool::new(false),
@@ -179,15 +174,9 @@ impl Inline {
         })
     }
 
-    /// Holds the spare I/O thread (see `spare.rs`): called when the server starts serving.
-    pub(crate) fn hold_spare(&self) {
-        self.spare.hold();
-    }
-
-    /// Stops the watcher and lets the spare I/O thread go for good.
+    /// Stops the watcher.
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
-        self.spare.close();
         if let Some(watcher) = self.watcher.get() {
             watcher.unpark();
         }
@@ -240,8 +229,6 @@ impl Inline {
         // Per slot: its `calls` at the last look, and how many looks in a row saw that call.
         let mut seen = vec![(0u64, 0u32); self.slots.len()];
         let mut blocking_until = None;
-        // Whether this watcher let the spare go (and holds it again once no call is long).
-        let mut let_go = false;
         let busy_looks = (BUSY_STUCK_AFTER.as_millis() / TICK.as_millis()) as u32;
         while !self.closed.load(Ordering::SeqCst) {
             let now = Instant::now();
@@ -272,18 +259,11 @@ impl Inline {
                 blocked |= asleep || *looks >= busy_looks;
             }
             if long {
-                // The spare takes over the queue of the thread in this call.
-                if self.spare.is_held() {
-                    self.spare.release();
-                    let_go = true;
-                }
                 // The other I/O threads may all be asleep on their own, none waiting for the
                 // sockets' events (tokio has one thread at a time wait for them, and the one
                 // in this call took its turn); a task sent from outside wakes one, which then
                 // waits for them.
                 drop(self.runtime.spawn(async {}));
-            } else if std::mem::take(&mut let_go) {
-                self.spare.hold();
             }
             if blocked {
                 if blocking_until.is_none() {

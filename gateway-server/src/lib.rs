@@ -46,7 +46,6 @@ mod scheduling;
 mod server;
 mod service;
 mod socket;
-mod spare;
 mod stats;
 mod transport;
 

@@ -17,7 +17,8 @@
 //! | this pool, one allocation per hand-off | 16,790 | 2.1-2.7 | see the README | is isolated |
 //! | the same, route made on the pool thread, `hand_off` inlined | 16,501 | 1.2-1.5 | - | is isolated |
 //! | inline while safe, else this pool (`inline.rs`; busy machine: 17,966 on the pool the same hour) | 14,255 | 0.3 | 1.12 pinned, 1.35 unpinned (busy) | holds one I/O thread, never the last, until seen (5-10 ms); later calls are isolated |
-//! | the same, the spare I/O thread held until a call runs long (`spare.rs`, now; requests recorded only when read) | 12,862 | 0.53 (raw hyper 0.20) | 1.11 and 1.31 pinned, 1.24 and 1.02 unpinned (two busy runs); p99 pinned in A/B rounds 2.1-2.7 ms, 4.0-5.0 free | holds its I/O thread; the others on it wait 5-10 ms once, until the spare is let go |
+//! | the same, requests recorded only when read (now) | 12,862 | 0.53 (raw hyper 0.20) | - | as above |
+//! | (tried, reverted) the spare I/O thread held out of tokio's scheduling until a call runs long | - | - | p99 pinned in A/B rounds 2.1-2.7 ms, 4.0-5.0 free | calls that block a few ms, never seen at two looks, took every active I/O thread; under CPU contention a retiring worker hung in its drain (see bench/README.md) |
 //!
 //! Under load (wrk, 64 connections) the hand-off is already batched: strace counts 0.03
 //! futex calls, 0.07 `sched_yield` and 0.09 `epoll_wait` per request. What it costs is about

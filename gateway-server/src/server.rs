@@ -99,12 +99,9 @@ impl Server {
             config,
             shutdown,
         } = self;
+        let pool = shared.pool.clone();
         let grace = config.shutdown_grace;
         let for_log = shared.clone();
-        let stopping = Stopping(shared.clone());
-        if let Some(inline) = &shared.inline {
-            inline.hold_spare();
-        }
         let result = runtime.block_on(async {
             let stats = match stats {
                 Some(bound) => Some(stats::start(bound, &shared)?),
@@ -122,26 +119,15 @@ impl Server {
             }
             result
         });
-        drop(stopping);
+        pool.close();
+        if let Some(inline) = &for_log.inline {
+            inline.close();
+        }
         runtime.shutdown_timeout(grace);
         if let Some(log) = &for_log.access_log {
             log.flush();
         }
         result
-    }
-}
-
-/// Stops the application threads and the inline watcher (which lets the spare I/O thread go)
-/// when serving ends, also when it unwinds: the runtime waits for a held I/O thread as it
-/// shuts down.
-struct Stopping(Arc<Shared>);
-
-impl Drop for Stopping {
-    fn drop(&mut self) {
-        self.0.pool.close();
-        if let Some(inline) = &self.0.inline {
-            inline.close();
-        }
     }
 }
 

@@ -20,6 +20,10 @@ const BACKOFF_RESET: Duration = Duration::from_secs(10);
 /// How much longer than `--shutdown-timeout` a stopping worker may take before it is killed:
 /// it drops its connections itself at the timeout, then tears down its threads.
 const STOP_MARGIN: Duration = Duration::from_secs(5);
+/// How long a reload waits for its new workers to say they are ready (importing a large
+/// application takes seconds); after it, the reload is abandoned: the new workers that are
+/// not ready are killed (they never served), the old ones go on, and SIGHUP works again.
+const RELOAD_READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One worker process.
 struct Worker {
@@ -60,6 +64,10 @@ pub(crate) struct Supervisor {
     generation: u64,
     /// A reload's generation, until all of it is ready.
     reloading: Option<u64>,
+    /// When a reload under way is abandoned if its workers are not all ready.
+    reload_deadline: Instant,
+    /// [`RELOAD_READY_TIMEOUT`] (shorter in tests).
+    reload_timeout: Duration,
     next_slot: usize,
     backoff: Duration,
     next_start: Instant,
@@ -86,6 +94,8 @@ impl Supervisor {
             workers: Vec::new(),
             generation: 0,
             reloading: None,
+            reload_deadline: Instant::now(),
+            reload_timeout: RELOAD_READY_TIMEOUT,
             next_slot: 0,
             backoff: BACKOFF_MIN,
             next_start: Instant::now(),
@@ -205,6 +215,7 @@ impl Supervisor {
         notify::reloading();
         let next = self.generation + 1;
         self.reloading = Some(next);
+        self.reload_deadline = Instant::now() + self.reload_timeout;
         log(
             Level::Info,
             format_args!(
@@ -234,7 +245,12 @@ impl Supervisor {
                 .filter(|w| w.generation == next && !w.told)
             {
                 new.told = true;
-                send(new.pid(), Signal::SIGTERM);
+                if new.ready {
+                    send(new.pid(), Signal::SIGTERM);
+                } else {
+                    // It never served, and may be stuck in its start: nothing to drain.
+                    let _ = new.child.kill();
+                }
             }
         }
         notify::ready();
@@ -296,6 +312,12 @@ impl Supervisor {
                 }
             }
             return Ok(());
+        }
+        if self.reloading.is_some() && now >= self.reload_deadline {
+            self.abandon_reload(&format!(
+                "the new workers were not all ready within {:?}",
+                self.reload_timeout
+            ));
         }
         let serving = self
             .workers
@@ -428,5 +450,51 @@ mod tests {
         assert_eq!(ms, [100, 200, 400, 800, 1600, 3200, 6400, 10000, 10000]);
         supervisor.delay_restart(now, BACKOFF_RESET);
         assert_eq!(supervisor.next_start - now, BACKOFF_MIN);
+    }
+
+    #[test]
+    fn a_reload_whose_new_workers_never_get_ready_is_abandoned_and_the_old_ones_serve_on() {
+        let mut supervisor = Supervisor::start(
+            spawner("sleep 30"),
+            1,
+            Duration::from_secs(1),
+            Board::shared(),
+        )
+        .ok()
+        .unwrap();
+        let old = supervisor.workers[0].pid();
+        supervisor.heard(Message {
+            pid: old,
+            said: Said::Ready,
+        });
+        supervisor.reload_timeout = Duration::from_millis(200);
+        supervisor.reload();
+        let new = supervisor.workers[1].pid();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while supervisor.workers.iter().any(|w| w.pid() == new) {
+            assert!(Instant::now() < deadline, "the new worker is still there");
+            supervisor.tend().ok().unwrap();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(supervisor.reloading, None, "the reload was abandoned");
+        let serving: Vec<_> = (supervisor.workers.iter())
+            .filter(|w| w.serves(supervisor.generation))
+            .map(Worker::pid)
+            .collect();
+        assert_eq!(serving, [old], "the old worker serves on");
+        supervisor.reload();
+        assert_eq!(
+            supervisor.reloading,
+            Some(1),
+            "a later SIGHUP reloads again"
+        );
+        supervisor.stop("test over");
+        for worker in &mut supervisor.workers {
+            let _ = worker.child.kill();
+        }
+        while !supervisor.stopped() {
+            let _ = supervisor.tend();
+            assert!(Instant::now() < deadline, "not stopped");
+        }
     }
 }
