@@ -399,16 +399,30 @@ mod tests {
         }
     }
 
-    #[test]
-    fn workers_that_die_before_they_are_ever_ready_make_the_master_give_up() {
-        let mut supervisor = Supervisor::start(
-            spawner("exit 3"),
-            2,
+    /// A supervisor of `wanted` workers that run `script`.
+    fn supervisor(script: &str, wanted: usize) -> Supervisor {
+        Supervisor::start(
+            spawner(script),
+            wanted,
             Duration::from_secs(1),
             Board::shared(),
         )
         .ok()
-        .unwrap();
+        .unwrap()
+    }
+
+    /// Stops `supervisor` and waits (until `deadline`) for its workers to be gone.
+    fn stop(supervisor: &mut Supervisor, deadline: Instant) {
+        supervisor.stop("test over");
+        while !supervisor.stopped() {
+            let _ = supervisor.tend();
+            assert!(Instant::now() < deadline, "not stopped");
+        }
+    }
+
+    #[test]
+    fn workers_that_die_before_they_are_ever_ready_make_the_master_give_up() {
+        let mut supervisor = supervisor("exit 3", 2);
         let deadline = Instant::now() + Duration::from_secs(10);
         let failed = loop {
             assert!(Instant::now() < deadline, "no verdict");
@@ -421,23 +435,12 @@ mod tests {
             failed.contains("exited (exit status: 3) before it was ready"),
             "{failed}"
         );
-        supervisor.stop("test over");
-        while !supervisor.stopped() {
-            let _ = supervisor.tend();
-            assert!(Instant::now() < deadline, "not stopped");
-        }
+        stop(&mut supervisor, deadline);
     }
 
     #[test]
     fn restarts_back_off_while_workers_die_young_and_reset_after_a_long_life() {
-        let mut supervisor = Supervisor::start(
-            spawner("exit 0"),
-            0,
-            Duration::from_secs(1),
-            Board::shared(),
-        )
-        .ok()
-        .unwrap();
+        let mut supervisor = supervisor("exit 0", 0);
         let now = Instant::now();
         let young = Duration::from_secs(1);
         let waits: Vec<_> = (0..9)
@@ -454,14 +457,7 @@ mod tests {
 
     #[test]
     fn a_reload_whose_new_workers_never_get_ready_is_abandoned_and_the_old_ones_serve_on() {
-        let mut supervisor = Supervisor::start(
-            spawner("sleep 30"),
-            1,
-            Duration::from_secs(1),
-            Board::shared(),
-        )
-        .ok()
-        .unwrap();
+        let mut supervisor = supervisor("sleep 30", 1);
         let old = supervisor.workers[0].pid();
         supervisor.heard(Message {
             pid: old,
@@ -488,13 +484,9 @@ mod tests {
             Some(1),
             "a later SIGHUP reloads again"
         );
-        supervisor.stop("test over");
         for worker in &mut supervisor.workers {
             let _ = worker.child.kill();
         }
-        while !supervisor.stopped() {
-            let _ = supervisor.tend();
-            assert!(Instant::now() < deadline, "not stopped");
-        }
+        stop(&mut supervisor, deadline);
     }
 }
