@@ -139,6 +139,10 @@ stop_server() { # pid [label and log file, for the message]
 }
 
 SCRATCH=$(mktemp -d)
+# The access-logged server's file: in the scratch directory (removed at exit), emptied before
+# each start (a run writes tens of MB; the default in /tmp was never removed and grew by
+# every run).
+export BENCH_ACCESS_LOG=$SCRATCH/access.log
 cleanup() {
     if [[ -n $SERVER_PID ]]; then
         stop_server "$SERVER_PID"
@@ -320,6 +324,7 @@ run_one() {
     local -a launch=()
     [[ $mode == pinned ]] && launch=(taskset -c "$SERVER_CPU")
 
+    : >"$BENCH_ACCESS_LOG"
     for ((attempt = 0; attempt < 3; attempt++)); do
         port=$(free_port) || { record "${fields[@]}" - - - - - - - - - "no free port"; return 0; }
         # taskset execs the server, so $! is the server's own PID.
