@@ -4,7 +4,8 @@
 #
 #   bash bench/instructions.sh [CONNECTIONS (default 8)] [REQUESTS per connection (default 1000)]
 #
-# For each server (BENCH_ONLY, default: hyper gateway-sync gateway-async gateway-routed):
+# For each server (BENCH_ONLY, default: hyper gateway-sync gateway-async gateway-routed; also
+# gateway-handoff, gateway-logged (its access log's writer thread counts too), axum, actix):
 # - instructions: runs it under `valgrind --tool=callgrind`, warms it up with 200 requests
 #   per connection, zeroes the counters (callgrind_control -z), sends the fixed load
 #   (`fixed-load`), dumps the counters and divides their total by the requests. Valgrind runs
@@ -23,7 +24,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 read -r -a ONLY <<<"${BENCH_ONLY:-hyper gateway-sync gateway-async gateway-routed}"
 declare -A BIN=([hyper]=hyper-hello [gateway-sync]=gateway-hello-sync [gateway-handoff]=gateway-hello-handoff
     [gateway-async]=gateway-hello-async [gateway-routed]=gateway-hello-routed
-    [axum]=axum-hello [actix]=actix-hello)
+    [gateway-logged]=gateway-hello-logged [axum]=axum-hello [actix]=actix-hello)
+for label in "${ONLY[@]}"; do
+    [[ -n ${BIN[$label]:-} ]] || { echo "BENCH_ONLY: no server '$label' (one of ${!BIN[*]})" >&2; exit 2; }
+done
 
 command -v valgrind >/dev/null || { echo "valgrind is needed: apt-get install -y valgrind" >&2; exit 1; }
 cd "$ROOT"
@@ -31,6 +35,7 @@ cargo build --release -q -p gateway-bench
 cargo build --release -q -p gateway-bench-peers # on its own: see bench/Cargo.toml
 TARGET=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release
 SCRATCH=$(mktemp -d)
+export BENCH_ACCESS_LOG=$SCRATCH/access.log # gateway-logged's file, removed with SCRATCH
 PID=""
 trap '[[ -n $PID ]] && kill "$PID" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 
