@@ -99,9 +99,9 @@ impl Server {
             config,
             shutdown,
         } = self;
-        let pool = shared.pool.clone();
         let grace = config.shutdown_grace;
-        let for_log = shared.clone();
+        // What is closed and flushed once serving ends.
+        let after = shared.clone();
         let result = runtime.block_on(async {
             let stats = match stats {
                 Some(bound) => Some(stats::start(bound, &shared)?),
@@ -119,12 +119,12 @@ impl Server {
             }
             result
         });
-        pool.close();
-        if let Some(inline) = &for_log.inline {
+        after.pool.close();
+        if let Some(inline) = &after.inline {
             inline.close();
         }
         runtime.shutdown_timeout(grace);
-        if let Some(log) = &for_log.access_log {
+        if let Some(log) = &after.access_log {
             log.flush();
         }
         result
